@@ -1,0 +1,98 @@
+"""Compile SymPy expressions once into NumPy callables: lambdify with common-subexpression elimination.
+
+Everything numeric in the package goes through :func:`compile_expr` (cached on the expression), and
+models through :func:`compile_model` (right-hand side, Jacobian and observables, cached on the model).
+``softplus`` and ``expit`` print to ``numpy.logaddexp`` and ``scipy.special.expit``, which do not
+overflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import numpy as np
+import scipy.special
+import sympy as sp
+
+from derivations.flow import coordinate_flow, coordinate_jacobian, observables_in_coordinates
+from theory.dynamics import Model
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+MODULES: list = [{"softplus": _softplus, "expit": scipy.special.expit, "erf": scipy.special.erf}, "numpy"]
+
+
+@lru_cache(maxsize=1024)
+def _lambdify(args: tuple, exprs: tuple | sp.Expr) -> Callable:
+    return sp.lambdify(args, exprs, modules=MODULES, cse=True)
+
+
+def compile_expr(args: Sequence, expr: sp.Expr | Sequence[sp.Expr]) -> Callable:
+    """A NumPy function of ``args`` (symbols, or nested tuples of symbols) computing ``expr``.
+
+    A sequence of expressions compiles into one function returning a list; outputs broadcast with
+    the inputs only as far as NumPy broadcasting carries them (see :func:`broadcast_call`).
+    """
+    key = tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in args)
+    exprs = tuple(expr) if isinstance(expr, (list, tuple)) else sp.sympify(expr)
+    return _lambdify(key, exprs)
+
+
+def broadcast_call(func: Callable, shape: tuple[int, ...], *args: object) -> np.ndarray:
+    """Call a compiled function and broadcast its (possibly constant) outputs to ``shape``.
+
+    A list of outputs becomes an array of shape ``(len(outputs), *shape)``.
+    """
+    out = func(*args)
+    if isinstance(out, (list, tuple)):
+        return np.stack([np.broadcast_to(np.asarray(o, dtype=float), shape) for o in out])
+    return np.array(np.broadcast_to(np.asarray(out, dtype=float), shape))
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """A model's flow, Jacobian, observables and initial state as NumPy callables.
+
+    ``rhs(t, u, *params)`` and ``jac(t, u, *params)`` follow ``scipy.integrate.solve_ivp``'s
+    signature with ``args=params``; ``params`` are the values of ``model.params`` in order.
+    """
+
+    model: Model
+    rhs: Callable
+    jac: Callable
+    observables: dict[str, Callable]
+    initial: Callable
+    initial_symbols: tuple[sp.Symbol, ...]
+
+    def parameter_values(self, values: dict[sp.Symbol, float]) -> tuple[float, ...]:
+        return tuple(float(values[s]) for s in self.model.params)
+
+    def initial_state(self, values: dict[sp.Symbol, float]) -> np.ndarray:
+        return np.asarray(self.initial(*[values[s] for s in self.initial_symbols]), dtype=float)
+
+    def observe(self, name: str, u: np.ndarray, params: tuple[float, ...]) -> np.ndarray:
+        """Observable ``name`` along states ``u`` (coordinates on the first axis)."""
+        u = np.asarray(u, dtype=float)
+        shape = np.broadcast_shapes(u.shape[1:], *[np.shape(v) for v in params])
+        return broadcast_call(self.observables[name], shape, u, *params)
+
+
+@cache
+def compile_model(model: Model) -> CompiledModel:
+    """Compile a model once: flow and Jacobian in its coordinates, observables, initial state."""
+    t = sp.Symbol("t")
+    u = tuple(model.coordinates)
+    rhs = compile_expr((t, u, *model.params), list(coordinate_flow(model)))
+    jac = compile_expr((t, u, *model.params), sp.ImmutableMatrix(coordinate_jacobian(model)))
+    observables = {
+        name: compile_expr((u, *model.params), expr) for name, expr in observables_in_coordinates(model).items()
+    }
+    initial_exprs = [sp.sympify(model.initial[c]) for c in model.coordinates]
+    initial_symbols = tuple(sorted(set().union(*(e.free_symbols for e in initial_exprs)), key=str))
+    initial = compile_expr(initial_symbols, initial_exprs)
+    return CompiledModel(model, rhs, jac, observables, initial, initial_symbols)

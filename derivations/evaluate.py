@@ -1,0 +1,62 @@
+"""Numeric evaluation of registered formulas with domain checks: a clear error, never a silent NaN."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from derivations.compile import broadcast_call, compile_expr
+from theory.registry import Formula, get
+
+
+def _as_array(name: str, value: object) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return arr
+
+
+def check_arguments(formula: Formula, values: Mapping[str, object]) -> dict[str, np.ndarray]:
+    """Validate ``values`` against the formula's parameters, domains and constraints."""
+    names = [p.name for p in formula.params]
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ValueError(f"{formula.name}: unknown parameter(s) {', '.join(unknown)}; expected {', '.join(names)}")
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise ValueError(f"{formula.name}: missing parameter(s) {', '.join(missing)}")
+    arrays = {}
+    for p in formula.params:
+        arr = _as_array(p.name, values[p.name])
+        bad = ~np.vectorize(p.domain.contains, otypes=[bool])(arr) if arr.size else np.zeros(0, bool)
+        if np.any(bad):
+            first = arr[bad].flat[0]
+            raise ValueError(f"{p.name} must be in {p.domain} ({p.description}), got {first:g}")
+        arrays[p.name] = arr
+    args = [arrays[n] for n in names]
+    for c in formula.constraints:
+        ok = compile_expr(formula.symbols, c.relation)(*args)
+        if not np.all(ok):
+            raise ValueError(f"{formula.name}: {c.message}")
+    return arrays
+
+
+def evaluate(name: str | Formula, **values: object) -> float | np.ndarray:
+    """Value of a registered formula; broadcasts over array arguments.
+
+    Raises ``ValueError`` for a missing, unknown or out-of-domain parameter, for a violated
+    constraint, and where the expression is undefined (NaN); returns ``inf`` where it diverges.
+    """
+    formula = get(name) if isinstance(name, str) else name
+    arrays = check_arguments(formula, values)
+    args = [arrays[p.name] for p in formula.params]
+    shape = np.broadcast_shapes(*[a.shape for a in args]) if args else ()
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        out = broadcast_call(compile_expr(formula.symbols, formula.expr), shape, *args)
+    if np.any(np.isnan(out)):
+        raise ValueError(f"{formula.name} is undefined at these parameters (the expression gives NaN)")
+    return float(out) if out.ndim == 0 else out

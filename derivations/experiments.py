@@ -1,0 +1,83 @@
+"""Named simulation experiments behind ``circuitcomp simulate NAME key=value ...``.
+
+An experiment declares its parameters (default, domain, meaning) and a ``run`` that returns a
+JSON-ready dict. Modules register experiments on import; :func:`get_experiment` loads them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from theory.registry import load_all
+from theory.symbols import Domain
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One experiment parameter: default (None = optional, absent), domain and meaning."""
+
+    default: float | None
+    domain: Domain
+    description: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    settings: Mapping[str, Setting]
+    run: Callable[[dict[str, float]], dict]
+
+    def resolve(self, given: Mapping[str, object]) -> dict[str, float]:
+        """Defaults updated by ``given``; a ``ValueError`` names any unknown or out-of-domain key."""
+        unknown = sorted(set(given) - set(self.settings))
+        if unknown:
+            raise ValueError(
+                f"simulate {self.name}: unknown parameter(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(self.settings))}"
+            )
+        values: dict[str, float] = {}
+        for key, setting in self.settings.items():
+            raw = given.get(key, setting.default)
+            if raw is None:
+                continue
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise ValueError(f"{key} must be a number in {setting.domain}, got {raw!r}") from None
+            if not setting.domain.contains(value):
+                raise ValueError(f"{key} must be in {setting.domain} ({setting.description}), got {raw}")
+            values[key] = value
+        return values
+
+    def __call__(self, **given: object) -> dict:
+        return self.run(self.resolve(given))
+
+
+_EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def experiment(name: str, description: str, settings: Mapping[str, Setting]) -> Callable:
+    """Decorator registering ``run(values) -> dict`` as the experiment ``name``."""
+
+    def wrap(run: Callable[[dict[str, float]], dict]) -> Callable[[dict[str, float]], dict]:
+        if name in _EXPERIMENTS:
+            raise ValueError(f"experiment {name!r} is registered twice")
+        _EXPERIMENTS[name] = Experiment(name, description, dict(settings), run)
+        return run
+
+    return wrap
+
+
+def get_experiment(name: str) -> Experiment:
+    load_all()
+    try:
+        return _EXPERIMENTS[name]
+    except KeyError:
+        raise KeyError(f"unknown experiment {name!r}; known: {', '.join(sorted(_EXPERIMENTS))}") from None
+
+
+def experiments() -> list[Experiment]:
+    load_all()
+    return [_EXPERIMENTS[k] for k in sorted(_EXPERIMENTS)]

@@ -1,0 +1,1 @@
+"""The papers' figures, regenerated from the package's models: ``python -m figures``."""

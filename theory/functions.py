@@ -1,0 +1,54 @@
+"""Named functions that know their derivatives and print to numerically stable primitives.
+
+``softplus(x) = log(1 + e^x)`` and ``expit(x) = 1/(1 + e^-x)`` written naively overflow for large
+arguments (small weight decay drives logits far out); :mod:`derivations.compile` maps these names
+to ``numpy.logaddexp`` and ``scipy.special.expit``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+
+class expit(sp.Function):  # noqa: N801 (SymPy function classes are named like functions)
+    """Logistic sigmoid 1/(1 + e^-x); defined on all reals, values in (0, 1)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        x = self.args[0]
+        return expit(x) * (1 - expit(x))
+
+    @classmethod
+    def eval(cls, x: sp.Expr) -> sp.Expr | None:
+        if x.is_Number:
+            return 1 / (1 + sp.exp(-x))
+        return None
+
+    def _eval_rewrite_as_exp(self, x: sp.Expr, **kwargs: object) -> sp.Expr:
+        return 1 / (1 + sp.exp(-x))
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+
+
+class softplus(sp.Function):  # noqa: N801
+    """log(1 + e^x); defined on all reals, positive, derivative expit(x)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return expit(self.args[0])
+
+    @classmethod
+    def eval(cls, x: sp.Expr) -> sp.Expr | None:
+        if x.is_Number:
+            return sp.log(1 + sp.exp(x))
+        return None
+
+    def _eval_rewrite_as_log(self, x: sp.Expr, **kwargs: object) -> sp.Expr:
+        return sp.log(1 + sp.exp(x))
+
+    def _latex(self, printer: sp.printing.latex.LatexPrinter) -> str:
+        return rf"\operatorname{{softplus}}\left({printer._print(self.args[0])}\right)"
+
+
+def normal_cdf(x: sp.Expr) -> sp.Expr:
+    """Standard normal CDF, (1 + erf(x / sqrt 2)) / 2."""
+    return (1 + sp.erf(x / sp.sqrt(2))) / 2

@@ -1,0 +1,163 @@
+"""The formula registry: every named formula once, with parameters, domains, source and LaTeX.
+
+Theory modules register model formulas; derivation modules register what they derive. Numeric
+evaluation lives in :mod:`derivations.evaluate`, so this module stays purely symbolic.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from theory.symbols import Domain, info, latex
+
+
+@dataclass(frozen=True)
+class Param:
+    """A formula parameter: the key users pass, its symbol, meaning and domain."""
+
+    name: str
+    symbol: sp.Symbol
+    description: str
+    domain: Domain
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition among parameters that must hold for the formula to apply (checked numerically)."""
+
+    relation: sp.Basic
+    message: str
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A registered formula: ``expr`` in ``params``, valid where ``constraints`` hold.
+
+    ``diverges`` says in words where the value is infinite; evaluation returns ``inf`` there.
+    """
+
+    name: str
+    expr: sp.Expr
+    params: tuple[Param, ...]
+    source: str
+    description: str
+    constraints: tuple[Constraint, ...] = ()
+    diverges: str = ""
+
+    @property
+    def latex(self) -> str:
+        return latex(self.expr)
+
+    @property
+    def symbols(self) -> tuple[sp.Symbol, ...]:
+        return tuple(p.symbol for p in self.params)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "expression": str(self.expr),
+            "latex": self.latex,
+            "parameters": [
+                {"name": p.name, "description": p.description, "domain": str(p.domain), "unit": p.unit}
+                for p in self.params
+            ],
+            "constraints": [c.message for c in self.constraints],
+            "diverges": self.diverges,
+            "source": self.source,
+        }
+
+
+_REGISTRY: dict[str, Formula] = {}
+
+
+def register(
+    name: str,
+    expr: sp.Expr,
+    params: Sequence[sp.Symbol],
+    *,
+    source: str,
+    description: str,
+    constraints: Iterable[tuple[sp.Basic, str]] = (),
+    diverges: str = "",
+    domains: dict[sp.Symbol, Domain] | None = None,
+) -> Formula:
+    """Register ``expr`` under ``name``; ``params`` fixes the argument order and must cover its symbols.
+
+    ``domains`` narrows a parameter's declared domain for this formula only.
+    """
+    if name in _REGISTRY:
+        raise ValueError(f"formula {name!r} is registered twice")
+    expr = sp.sympify(expr)
+    missing = expr.free_symbols - set(params)
+    if missing:
+        raise ValueError(f"formula {name!r}: symbols {sorted(map(str, missing))} are not listed as parameters")
+    domains = domains or {}
+    records = []
+    for s in params:
+        meta = info(s)
+        records.append(Param(s.name, s, meta.description, domains.get(s, meta.domain), meta.unit))
+    formula = Formula(
+        name=name,
+        expr=expr,
+        params=tuple(records),
+        source=source,
+        description=description,
+        constraints=tuple(Constraint(sp.sympify(r), msg) for r, msg in constraints),
+        diverges=diverges,
+    )
+    _REGISTRY[name] = formula
+    return formula
+
+
+# Every module of these packages is imported once, so that all registrations have run.
+_PACKAGES = ("theory", "derivations")
+
+
+def load_all() -> None:
+    """Import every module of ``theory`` and ``derivations`` (registration happens on import)."""
+    for package_name in _PACKAGES:
+        package = importlib.import_module(package_name)
+        for module in pkgutil.iter_modules(package.__path__):
+            if not module.name.startswith("_") and module.name not in _SKIP:
+                importlib.import_module(f"{package_name}.{module.name}")
+
+
+# Modules that register nothing and are slow or side-effecting to import.
+_SKIP = {"cli"}
+
+
+def get(name: str) -> Formula:
+    """The formula called ``name``; a ``KeyError`` lists close names."""
+    load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, _REGISTRY, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `circuitcomp formulas`"
+        raise KeyError(f"unknown formula {name!r}{hint}") from None
+
+
+def formulas() -> list[Formula]:
+    """All registered formulas, sorted by name."""
+    load_all()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def cite(name: str) -> str:
+    """The source of a formula."""
+    return get(name).source
