@@ -126,11 +126,13 @@ def simulate(
     resolved = resolve_values(model, values)
     params = compiled.parameter_values(resolved)
     start = compiled.initial_state(resolved) if u0 is None else np.asarray(u0, dtype=float)
-    sol = solve_ivp(
-        compiled.rhs, (t_start, t_end), start, method=method, jac=compiled.jac, args=params,
-        rtol=rtol, atol=atol, dense_output=True,
-    )
-    if not sol.success:
+    # Trial steps of an implicit solver may overflow exp(); the solver rejects them. Finite output is checked.
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve_ivp(
+            compiled.rhs, (t_start, t_end), start, method=method, jac=compiled.jac, args=params,
+            rtol=rtol, atol=atol, dense_output=True,
+        )
+    if not sol.success or not np.all(np.isfinite(sol.y)):
         raise RuntimeError(f"{model.name}: integration failed at t = {sol.t[-1]:g}: {sol.message}")
     t = _time_grid(t_start, t_end, n_points)
     u = sol.sol(t)

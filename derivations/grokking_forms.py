@@ -1,0 +1,215 @@
+"""Closed forms derived from the two-circuit models, each registered with its assumptions.
+
+Squared-loss (Lotka-Volterra) model, in margins m = e^a, g = e^b (grokking_dynamics §6):
+critical data size, stationary margins, the exact first integral, memorization time, grokking and
+ungrokking times (one crossing formula serves both), the critical-slowing amplitude and the
+small-weight-decay limit of lam * t_grok, and the comprehension data size without weight decay.
+Cross-entropy model (Varma et al. App. D): stationary logit (r = 1), equilibrium ratio (r > 1) and
+the plateau delay (r = 1). Nothing here is typed by hand: each form is solved, integrated or taken
+as a limit from the model's derived flow or objective.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sympy as sp
+
+from derivations.flow import coordinate_flow
+from theory.circuits import VARMA, generalization_cost, memorization_cost
+from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
+from theory.registry import register
+from theory.symbols import (
+    P_G,
+    P_M,
+    D,
+    P_c,
+    a,
+    b,
+    c_g,
+    c_m,
+    eta,
+    eta_g,
+    eta_m,
+    f,
+    g,
+    g0,
+    g_s,
+    kappa,
+    lam,
+    m,
+    m0,
+    m_s,
+    p,
+    q,
+    s_G,
+    s_M,
+    t,
+    w,
+    w_G,
+    w_M,
+    y,
+)
+
+TC = "grokking_dynamics §6 (two-circuit squared-loss model, this package's construction)"
+
+
+def _split_logs(expr: sp.Expr) -> sp.Expr:
+    """Factor log arguments and split them, so that no log of a huge power (m0**(D c_m ...)) underflows."""
+    split = sp.expand(sp.expand_log(expr.replace(sp.log, lambda x: sp.log(sp.factor(x))), force=True))
+    if split.has(sp.I):  # log(-x) branches must have cancelled for a real-valued form
+        raise ArithmeticError(f"complex terms survived splitting logs: {split}")
+    return sp.factor_terms(split)
+
+# --- squared-loss model ------------------------------------------------------------------------------
+_to_margins = {sp.exp(a): m, sp.exp(b): g}
+rate_m, rate_g = (e.subs(_to_margins) for e in coordinate_flow(SQUARED_LOSS))
+"""Per-capita growth rates d ln m/dt and d ln g/dt as functions of the margins m, g."""
+
+# Fixed points: the generalizer alone (m -> 0) and the memorizer alone (g -> 0).
+generalizing_margin = sp.solve(rate_g.subs(m, 0), g)[0]
+memorizing_margin = sp.solve(rate_m.subs(g, 0), m)[0]
+register(
+    "grokking.generalizing_margin", generalizing_margin, [y, lam, c_g],
+    source=TC, description="stationary margin of the generalizing circuit alone, y - lam c_g / 2",
+    constraints=[(lam * c_g < 2 * y, "the generalizer has a positive stationary margin only if lam c_g < 2 y")],
+)
+register(
+    "grokking.memorizing_margin", memorizing_margin, [y, lam, c_m, D],
+    source=TC, description="stationary margin of the memorizing circuit alone, y - lam c_m D / 2",
+    constraints=[(lam * c_m * D < 2 * y, "the memorizer has a positive stationary margin only if lam c_m D < 2 y")],
+)
+
+# Critical data size, dynamically: where a vanishing memorizer stops growing at the generalizing state.
+invasion_rate = rate_m.subs({m: 0, g: generalizing_margin})
+critical_data_size = sp.solve(invasion_rate, D)[0]
+register(
+    "grokking.critical_data_size", critical_data_size, [c_m, c_g],
+    source=f"{VARMA}, §3 (D_crit); {TC}",
+    description="data size above which the generalizing circuit excludes the memorizer; independent of lam and eta",
+)
+# The same size from the efficiency model: where the two circuits' costs are equal (tests check they agree).
+efficiency_crossing = sp.solve(sp.Eq(memorization_cost, generalization_cost), D)[0]
+
+# Exact first integral. Both log-rates are affine in the shared residual, so ln g - k ln m drifts at a
+# constant speed: k is fixed by cancelling the state dependence.
+exchange_rate = sp.cancel(sp.diff(rate_g, m) / sp.diff(rate_m, m))
+drift = sp.expand(rate_g - exchange_rate * rate_m)
+first_integral = (b - sp.log(g0)) - exchange_rate * (a - sp.log(m0)) - drift * t
+register(
+    "grokking.first_integral", first_integral, [a, b, t, m0, g0, D, c_m, c_g, eta_m, eta_g, lam],
+    source=TC, description="Phi(a, b, t); zero along every trajectory started at (ln m0, ln g0)",
+)
+
+# Memorization: while g is negligible the memorizer grows logistically; time for the train margin to hit y/2.
+t_memorize = _split_logs(sp.integrate(sp.apart(1 / (m * rate_m.subs(g, 0)), m), (m, m0, y / 2)))
+register(
+    "grokking.t_memorize", t_memorize, [m0, y, lam, c_m, D, eta_m],
+    source=TC, description="time for the memorizing circuit's margin to reach y/2 (generalizer negligible)",
+    constraints=[
+        (m0 < y / 2, "the memorizer must start below the threshold, m0 < y/2"),
+        (lam * c_m * D < y, "the memorizer reaches y/2 only if lam c_m D < y (else: confusion)"),
+    ],
+    diverges="as lam c_m D -> y (the memorizer's stationary margin falls to y/2)",
+)
+
+# At the exchange the memorizer tracks its nullcline: m_x is where d ln m/dt = 0 with g = y/2.
+exchange_memorizer = sp.solve(rate_m.subs(g, y / 2), m)[0]
+
+
+@cache
+def crossing_time(start_m: sp.Symbol, start_g: sp.Symbol) -> sp.Expr:
+    """Time for g to cross y/2 from (start_m, start_g), by the first integral with m = m_x at the crossing."""
+    at_crossing = first_integral.subs({a: sp.log(exchange_memorizer), b: sp.log(y / 2), m0: start_m, g0: start_g})
+    return _split_logs(sp.solve(at_crossing, t)[0])
+
+
+t_generalize = crossing_time(m0, g0)
+register(
+    "grokking.t_generalize", t_generalize, [m0, g0, y, lam, c_m, c_g, D, eta_m, eta_g],
+    source=TC, description="grokking time: the generalizer's margin reaches y/2 after the memorizer has fitted",
+    constraints=[
+        (D >= c_g / c_m, "grokking needs D >= D_crit = c_g / c_m"),
+        (lam * c_m * D < y, "the memorizer must be able to fit first: lam c_m D < y"),
+        (lam > 0, "without weight decay there is no delayed generalization (lam > 0)"),
+    ],
+    diverges="as D -> D_crit from above (critical slowing down, ~ 1/(D - D_crit)) and as lam -> 0 (~ 1/lam)",
+)
+t_ungrok = crossing_time(m_s, g_s)
+register(
+    "grokking.t_ungrok", t_ungrok, [m_s, g_s, y, lam, c_m, c_g, D, eta_m, eta_g],
+    source=f"{VARMA}, §4 (ungrokking); {TC}",
+    description="time after switching a grokked state (m_s, g_s) to D < D_crit until test margin falls to y/2",
+    constraints=[
+        (D <= c_g / c_m, "ungrokking needs the new data size D <= D_crit = c_g / c_m"),
+        (g_s > y / 2, "the start must be grokked, g_s > y/2"),
+        (lam * c_m * D < y, "the memorizer must be able to fit: lam c_m D < y"),
+        (lam > 0, "without weight decay there is no ungrokking (lam > 0)"),
+    ],
+    diverges="as D -> D_crit from below and as lam -> 0",
+)
+
+data_ratio = D / critical_data_size
+critical_slowing_amplitude = sp.limit(t_generalize * (data_ratio - 1), D, critical_data_size, dir="+")
+register(
+    "grokking.critical_slowing_amplitude", critical_slowing_amplitude, [m0, g0, y, lam, c_m, c_g, eta_m, eta_g],
+    source=TC, description="lim_{D -> D_crit+} t_generalize * (D/D_crit - 1): the delay ~ amplitude / (D/D_crit - 1)",
+    constraints=[(lam * c_g < y, "needs lam c_g < y")],
+)
+delay_weight_decay_product = sp.limit(lam * t_generalize, lam, 0, dir="+")
+register(
+    "grokking.delay_weight_decay_product", delay_weight_decay_product, [m0, g0, y, c_m, c_g, D, eta_m, eta_g],
+    source=TC, description="lim_{lam -> 0+} lam * t_generalize: the delay scales as this constant / lam",
+    constraints=[(D > c_g / c_m, "needs D > D_crit")],
+)
+
+# Without weight decay the state freezes once the residual vanishes; the generalizer wins the early race
+# (reaches y/2 when the memorizer does) only above this data size.
+_race = first_integral.subs({lam: 0, a: sp.log(y / 2), b: sp.log(y / 2)})
+comprehension_data_size = _split_logs(sp.solve(_race, D)[0])
+register(
+    "grokking.comprehension_data_size", comprehension_data_size, [m0, g0, y, c_m, c_g, eta_m, eta_g],
+    source=TC, description="without weight decay, the data size above which the generalizer wins the first race",
+    constraints=[(m0 < y / 2, "needs m0 < y/2"), (g0 < y / 2, "needs g0 < y/2")],
+)
+
+# --- cross-entropy model -------------------------------------------------------------------------------
+_objective_w = CROSS_ENTROPY.objective.subs(f, 1)
+
+
+def _single_circuit_objective(r: sp.Expr) -> sp.Expr:
+    """Objective of one circuit alone (the other's strength zero) with cost P_c and penalty exponent r."""
+    return _objective_w.subs({w_M: 0, w_G: w, P_G: P_c, kappa: p / r})
+
+
+_force_balance = sp.diff(_single_circuit_objective(1), w)
+stationary_logit = sp.solve(_force_balance, w)[0]
+register(
+    "grokking.stationary_logit", stationary_logit, [q, lam, p, P_c],
+    source=f"{VARMA}, App. D; circuits.md §9.3 (r = p/kappa = 1)",
+    description="stationary logit of one circuit under cross-entropy and a linear (r = 1) norm penalty",
+    constraints=[(lam * P_c**p / p < (q - 1) / q, "needs lam P^p / p < (q-1)/q (else the logit stays 0)")],
+)
+
+# r > 1: both stationarity conditions share the cross-entropy slope, so their difference fixes the ratio.
+_stationarity_gap = sp.diff(_objective_w, w_G) - sp.diff(_objective_w, w_M)
+_w_G_at_equilibrium = sp.solve(sp.powsimp(_stationarity_gap, force=True), w_G)[0]
+equilibrium_ratio = sp.powsimp(sp.powdenest(_w_G_at_equilibrium / w_M, force=True), force=True)
+register(
+    "grokking.equilibrium_ratio", equilibrium_ratio, [P_G, P_M, p, kappa],
+    source=f"{VARMA}, App. D, Theorem D.4",
+    description="w_G / w_M at the interior equilibrium, (P_M/P_G)^(p/(r-1)); independent of lam, q, eta and seeds",
+    constraints=[(p > kappa, "an interior equilibrium needs r = p/kappa > 1")],
+)
+
+# r = 1 plateau: the memorizer sits where its force balances, so the generalizer's log-strength grows at
+# -2 (dL/dw_G - dL/dw_M); it must make up the squared seed ratio (the phase-1 invariant w_G/w_M = (s_G/s_M)^2).
+_plateau_rate = -2 * _stationarity_gap.subs(kappa, p)
+cross_entropy_delay = sp.log((s_M / s_G) ** 2) / (_plateau_rate * eta)
+register(
+    "grokking.cross_entropy_delay", cross_entropy_delay, [s_G, s_M, lam, p, P_G, P_M, eta],
+    source=f"{VARMA}, App. C/D; circuits.md §9.4 (r = 1)",
+    description="steps from memorization to the test-argmax flip w_G = w_M (r = 1); ~ 1/(lam (P_M^p - P_G^p))",
+    constraints=[(P_M > P_G, "delayed generalization needs a more efficient generalizer, P_M > P_G")],
+    diverges="as P_M -> P_G (D -> D_crit) and as lam -> 0",
+)
