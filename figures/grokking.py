@@ -260,7 +260,7 @@ def _(d: dict) -> plt.Figure:
     ax.set_ylim(d["weight_decay"][0], d["weight_decay"][-1])
     ax.set_xlabel("D / D_crit")
     ax.set_ylabel("weight decay")
-    ax.legend(fontsize=6, loc="lower left")
+    ax.legend(fontsize=6, loc="lower left", frameon=True, framealpha=0.9)
     return fig
 
 
@@ -286,7 +286,7 @@ def huang(fast: bool) -> dict:
 
 @huang.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), layout="constrained")
     cmap = ListedColormap(["#009E73", "#bbbbbb", "#56B4E9", "#E69F00"])
     axes[0].pcolormesh(d["model_size"], d["data_size"], d["zone"], cmap=cmap, vmin=-0.5, vmax=3.5, shading="nearest")
     mesh = axes[1].pcolormesh(d["model_size"], d["data_size"], d["validation"], cmap="viridis", shading="nearest")
@@ -301,7 +301,7 @@ def _(d: dict) -> plt.Figure:
         ax.set_ylabel("training data size D")
     for i, name in enumerate(HUANG_ZONES):
         axes[0].plot([], [], "s", color=cmap(i), label=name)
-    axes[0].legend(fontsize=6, loc="upper right")
+    axes[0].legend(fontsize=6, loc="upper right", frameon=True, framealpha=0.9)
     for i, dsize in enumerate(HUANG_DATA):
         line, = axes[2].plot(d["model_size"], d["curves"][i], label=f"D = {dsize:g}")
         axes[2].plot(d["model_size"], d["harder"][i], ls=":", color=line.get_color())
