@@ -122,7 +122,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+BUILTIN = ("formulas", "show", "eval", "simulate")
+
+
+def build_parser(extra_commands: bool = True) -> argparse.ArgumentParser:
+    """The argument parser; ``extra_commands`` imports every module to add their subcommands."""
     parser = argparse.ArgumentParser(
         prog="circuitcomp",
         description="Circuit competition as runnable mathematics: registered formulas, derived closed forms "
@@ -147,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="write the trajectory (.csv or .npz)")
     p.set_defaults(handler=_cmd_simulate)
-    load_all()
+    if extra_commands:
+        load_all()
     for c in COMMANDS.values():
         p = sub.add_parser(c.name, help=c.help)
         c.configure(p)
@@ -156,7 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # A built-in command needs no other module imported first: keeps `eval` and `simulate` quick.
+    wants_help = "-h" in argv or "--help" in argv
+    parser = build_parser(extra_commands=not (argv and argv[0] in BUILTIN and not wants_help))
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

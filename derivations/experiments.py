@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from theory.registry import load_all
+from theory.registry import load_all, load_family
 from theory.symbols import Domain
 
 
@@ -71,7 +71,10 @@ def experiment(name: str, description: str, settings: Mapping[str, Setting]) -> 
 
 
 def get_experiment(name: str) -> Experiment:
-    load_all()
+    if name not in _EXPERIMENTS:
+        load_family(name.replace("-", "_"))
+    if name not in _EXPERIMENTS:
+        load_all()
     try:
         return _EXPERIMENTS[name]
     except KeyError:

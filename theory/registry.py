@@ -139,9 +139,21 @@ def load_all() -> None:
 _SKIP = {"cli"}
 
 
+def load_family(prefix: str) -> None:
+    """Import the modules named after a formula family (``grokking`` -> ``*.grokking*``), a fast path."""
+    for package_name in _PACKAGES:
+        package = importlib.import_module(package_name)
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name == prefix or module.name.startswith(prefix + "_"):
+                importlib.import_module(f"{package_name}.{module.name}")
+
+
 def get(name: str) -> Formula:
     """The formula called ``name``; a ``KeyError`` lists close names."""
-    load_all()
+    if name not in _REGISTRY:
+        load_family(name.split(".")[0])
+    if name not in _REGISTRY:
+        load_all()
     try:
         return _REGISTRY[name]
     except KeyError:
