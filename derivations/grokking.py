@@ -130,7 +130,8 @@ def run_grokking(
     summary.update({
         "retrain_ratio": retrain_ratio,
         "grokked_test_accuracy": summary["final_test_accuracy"],
-        "t_ungrok": None if t_ungrok is None else t_ungrok - horizon,
+        # Ungrokking presupposes a grokked start.
+        "t_ungrok": None if t_ungrok is None or summary["final_test_accuracy"] < 0.5 else t_ungrok - horizon,
         "t_ungrok_predicted": t_ungrok_predicted,
         "final_train_accuracy": second.final("train_accuracy"),
         "final_test_accuracy": second.final("test_accuracy"),

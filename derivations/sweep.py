@@ -22,8 +22,11 @@ def grid(**axes: Sequence[float]) -> list[dict[str, float]]:
 
 
 def _progress(done: int, total: int, label: str) -> None:
-    if sys.stderr.isatty() or done == total:
+    """A counter rewritten in place on a terminal; only the final count elsewhere (logs stay short)."""
+    if sys.stderr.isatty():
         print(f"\r{label}: {done}/{total}", end="\n" if done == total else "", file=sys.stderr, flush=True)
+    elif done == total:
+        print(f"{label}: {done}/{total}", file=sys.stderr, flush=True)
 
 
 def sweep(

@@ -13,6 +13,7 @@ from derivations.evaluate import evaluate
 from derivations.grokking import C_G, C_M, CRITICAL_DATA_SIZE, Y, model_values, run_grokking
 from derivations.phases import HUANG_ZONES, LIU_PHASES, HuangSetting, huang_equilibrium, huang_zone, liu_phase_diagram
 from derivations.simulate import Event, simulate
+from derivations.sweep import grid, sweep
 from figures.registry import figure
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 
@@ -136,14 +137,15 @@ def semi_grokking(fast: bool) -> dict:
     sizes = np.array([60.0, 120.0, 180.0, 260.0])
     t = np.concatenate([[0.0], np.geomspace(1e-1, 1e5, 120 if fast else 400)])
     out = {"t": t, "data_size": sizes}
-    for n in sizes:
-        curves = []
-        for n_crit in SUB_RULE_CRITICAL:
-            # Sub-rule k sees n/K examples and has D_crit,k = c_g,k / c_m = n_crit,k / K.
-            values = {"D": n / k, "c_g": C_M * n_crit / k}
-            tr = simulate(SQUARED_LOSS, t[-1], values, n_points=len(t))
-            curves.append(np.interp(t, tr.t, tr.observables["test_accuracy"]))
-        out[f"accuracy_{n:g}"] = np.mean(curves, axis=0)
+
+    def sub_rule(n: float, n_crit: float) -> np.ndarray:
+        # Sub-rule k sees n/K examples and has D_crit,k = c_g,k / c_m = n_crit,k / K.
+        tr = simulate(SQUARED_LOSS, t[-1], {"D": n / k, "c_g": C_M * n_crit / k}, n_points=len(t))
+        return np.interp(t, tr.t, tr.observables["test_accuracy"])
+
+    curves = np.array(sweep(sub_rule, grid(n=sizes, n_crit=SUB_RULE_CRITICAL), progress="semi_grokking runs"))
+    for i, n in enumerate(sizes):
+        out[f"accuracy_{n:g}"] = curves[i * k:(i + 1) * k].mean(axis=0)
     return out
 
 
@@ -280,6 +282,7 @@ def huang(fast: bool) -> dict:
     cv = HuangSetting().curve_values()
     return {"model_size": sizes, "data_size": data, "zone": huang_zone(sizes, data), "validation": grid["validation"],
             "curves": curves["validation"], "harder": harder["validation"],
+            "star": np.array([evaluate(f"huang.crossing_{k}_size", **cv) for k in ("model", "data")]),
             "d_mem": evaluate("huang.memorization_capacity", A_mem=cv["A_mem"], M=sizes, mu=cv["mu"]),
             "d_crit": evaluate("huang.critical_data_size", B_crit=cv["B_crit"], M=sizes, nu=cv["nu"])}
 
@@ -294,6 +297,7 @@ def _(d: dict) -> plt.Figure:
     for ax in axes[:2]:
         ax.plot(d["model_size"], d["d_mem"], "k-", lw=1, label="memorization capacity D_mem(M)")
         ax.plot(d["model_size"], d["d_crit"], "k--", lw=1, label="critical data size D_crit(M)")
+        ax.plot(*d["star"], "k*", ms=10, label="crossing (M*, D*)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylim(d["data_size"][0], d["data_size"][-1])

@@ -1,0 +1,38 @@
+"""Where Huang et al.'s two curves cross, and the model-size window of the double-descent dip.
+
+Below the crossing data size D*, walking up in model size passes progression -> ungrokking ->
+(semi-)grokking: validation accuracy dips between the model size whose capacity reaches D and the
+size whose critical data size falls to D (Huang et al. 2024, arXiv 2402.15175, §4, Prediction 1).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from theory.circuits import HUANG, critical_data_size_of_model, memorization_capacity
+from theory.registry import register
+from theory.symbols import A_mem, B_crit, D, M, mu, nu
+
+crossing_model_size = sp.solve(sp.Eq(memorization_capacity, critical_data_size_of_model), M)[0]
+crossing_data_size = sp.powsimp(sp.powdenest(memorization_capacity.subs(M, crossing_model_size), force=True),
+                                force=True)
+register(
+    "huang.crossing_model_size", crossing_model_size, [A_mem, mu, B_crit, nu],
+    source=f"{HUANG}, Fig. 1 (the star); power-law curves illustrative",
+    description="model size M* where memorization capacity equals the critical data size",
+)
+register(
+    "huang.crossing_data_size", crossing_data_size, [A_mem, mu, B_crit, nu],
+    source=f"{HUANG}, §4 Prediction 1",
+    description="data size D* below which model-wise double descent appears",
+)
+dip_start = sp.solve(sp.Eq(memorization_capacity, D), M)[0]
+dip_end = sp.solve(sp.Eq(critical_data_size_of_model, D), M)[0]
+register(
+    "huang.dip_window_start", dip_start, [D, A_mem, mu],
+    source=f"{HUANG}, §4", description="model size where capacity reaches D: the validation dip starts",
+)
+register(
+    "huang.dip_window_end", dip_end, [D, B_crit, nu],
+    source=f"{HUANG}, §4", description="model size where D_crit(M) falls to D: generalization returns",
+)
