@@ -104,15 +104,24 @@ def _huang_inputs():
                                circuits.memorizable_fraction])
 
 
+def huang_model_values(model_sizes: np.ndarray, data_sizes: np.ndarray, setting: HuangSetting = HuangSetting()
+                       ) -> dict[str, np.ndarray]:
+    """Cross-entropy model parameters (q, lam, p, kappa, P_G, P_M, f) at each (M, D), broadcast together."""
+    mm, dd = np.broadcast_arrays(np.asarray(model_sizes, float), np.asarray(data_sizes, float))
+    cv = setting.curve_values()
+    p_g, p_m, frac = broadcast_call(_huang_inputs(), mm.shape, mm, dd, cv["A_mem"], cv["mu"], cv["B_crit"],
+                                    cv["nu"], setting.beta)
+    return {"q": setting.q, "lam": setting.lam, "p": setting.p, "kappa": setting.kappa, "P_G": p_g, "P_M": p_m,
+            "f": frac}
+
+
 def huang_equilibrium(model_sizes: np.ndarray, data_sizes: np.ndarray, setting: HuangSetting = HuangSetting(),
                       iterations: int = 80) -> dict[str, np.ndarray]:
     """Equilibrium strengths and accuracies on the grid data_sizes x model_sizes (rows: data size)."""
     mm, dd = np.meshgrid(np.asarray(model_sizes, float), np.asarray(data_sizes, float))
     shape = mm.shape
-    cv = setting.curve_values()
-    norms = broadcast_call(_huang_inputs(), shape, mm, dd, cv["A_mem"], cv["mu"], cv["B_crit"], cv["nu"],
-                           setting.beta)
-    params = (setting.q, setting.lam, setting.p, setting.kappa, *norms)
+    values = huang_model_values(mm, dd, setting)
+    params = tuple(values[s.name] for s in _CE_PARAMS)
     objective, grad, hess, accuracy = _newton_pieces()
     w = np.ones((2, *shape))
     for _ in range(iterations):

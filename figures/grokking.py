@@ -11,7 +11,15 @@ from derivations.compile import compile_model
 from derivations.ensemble import integrate_ensemble
 from derivations.evaluate import evaluate
 from derivations.grokking import C_G, C_M, CRITICAL_DATA_SIZE, Y, model_values, run_grokking
-from derivations.phases import HUANG_ZONES, LIU_PHASES, HuangSetting, huang_equilibrium, huang_zone, liu_phase_diagram
+from derivations.phases import (
+    HUANG_ZONES,
+    LIU_PHASES,
+    HuangSetting,
+    huang_equilibrium,
+    huang_model_values,
+    huang_zone,
+    liu_phase_diagram,
+)
 from derivations.simulate import Event, simulate
 from derivations.sweep import grid, sweep
 from figures.registry import figure
@@ -314,4 +322,42 @@ def _(d: dict) -> plt.Figure:
     axes[2].set_ylabel("validation accuracy")
     axes[2].set_title("model-wise double descent below D* (dotted: harder task)")
     axes[2].legend()
+    return fig
+
+
+HUANG_EXAMPLES = {"progression": (16.0, 3000.0), "ungrokking": (32.0, 2600.0), "grokking": (100.0, 4000.0),
+                  "semi-grokking": (64.0, 3000.0)}
+
+
+@figure("huang_dynamics", "train/validation accuracy and total norm vs steps in the four zones",
+        source="Huang et al. 2024 arXiv 2402.15175 Figs. 2 and 9 (cross-entropy two-circuit model)",
+        settings={"examples": HUANG_EXAMPLES, "steps": 3e6, "setting": repr(HuangSetting())})
+def huang_dynamics(fast: bool) -> dict:
+    out = {}
+    for zone, (size, data) in HUANG_EXAMPLES.items():
+        values = {k: float(v) for k, v in huang_model_values(np.array(size), np.array(data)).items()}
+        tr = simulate(CROSS_ENTROPY, 3e6, values, n_points=150 if fast else 400)
+        out["t"] = tr.t
+        out[f"{zone}_train"] = tr.observables["train_accuracy"]
+        out[f"{zone}_validation"] = tr.observables["test_accuracy"]
+        out[f"{zone}_norm"] = np.hypot(tr.observables["generalizing_norm"], tr.observables["memorizing_norm"])
+    return out
+
+
+@huang_dynamics.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(2, 4, figsize=(12, 5), sharex=True)
+    t = d["t"][1:]
+    for col, (zone, (size, data)) in enumerate(HUANG_EXAMPLES.items()):
+        axes[0, col].plot(t, d[f"{zone}_train"][1:], label="train")
+        axes[0, col].plot(t, d[f"{zone}_validation"][1:], label="validation")
+        axes[0, col].set_title(f"{zone}: M = {size:g}, D = {data:g}")
+        axes[0, col].set_ylim(-0.03, 1.03)
+        axes[1, col].plot(t, d[f"{zone}_norm"][1:], color="0.3")
+        axes[1, col].set_xscale("log")
+        axes[1, col].set_xlabel("steps")
+    axes[0, 0].set_ylabel("accuracy (probability of the correct class)")
+    axes[1, 0].set_ylabel("total circuit norm")
+    axes[0, 0].legend()
+    fig.suptitle("Progression: norm rises as validation improves; grokking: norm falls at the switch")
     return fig
