@@ -125,13 +125,30 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 BUILTIN = ("formulas", "show", "eval", "simulate")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("circuit-competition")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser(extra_commands: bool = True) -> argparse.ArgumentParser:
     """The argument parser; ``extra_commands`` imports every module to add their subcommands."""
     parser = argparse.ArgumentParser(
         prog="circuitcomp",
         description="Circuit competition as runnable mathematics: registered formulas, derived closed forms "
         "and simulations of grokking and its relatives. Figures: python -m figures.",
+        epilog="examples:\n"
+        "  circuitcomp show grokking.t_generalize\n"
+        "  circuitcomp eval grokking.critical_data_size c_m=0.1 c_g=5 --json\n"
+        "  circuitcomp simulate grokking data_ratio=2 weight_decay=0.01 --json\n"
+        "  circuitcomp simulate grokking retrain_ratio=0.5 --out run.csv   # ungrokking\n"
+        "bad input exits with code 2 and a one-line message.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("formulas", help="list every registered formula with parameters and source")
     p.add_argument("--json", action="store_true", help="machine-readable output")

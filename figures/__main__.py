@@ -9,7 +9,7 @@ from pathlib import Path
 
 from figures.registry import all_figures, get_figure, render
 
-DEFAULT_OUT = Path(__file__).with_name("out")
+DEFAULT_OUT = Path("figures") / "out"  # relative to the working directory: the repository's figures/out
 
 
 def main(argv: list[str] | None = None) -> int:
