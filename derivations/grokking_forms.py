@@ -80,8 +80,20 @@ register(
     constraints=[(lam * c_m * D < 2 * y, "the memorizer has a positive stationary margin only if lam c_m D < 2 y")],
 )
 
+# Competitive exclusion: the growth rate of a vanishing circuit at the other's fixed point (the Jacobian
+# eigenvalue transverse to it). Its sign decides which circuit can invade, hence the winner.
+invasion_rate = sp.factor(rate_m.subs({m: 0, g: generalizing_margin}))
+generalizer_invasion_rate = sp.factor(rate_g.subs({g: 0, m: memorizing_margin}))
+register(
+    "grokking.memorizer_invasion_rate", invasion_rate, [eta_m, lam, c_m, c_g, D],
+    source=TC, description="growth rate of a vanishing memorizer at the generalizing state; < 0 iff D > D_crit",
+)
+register(
+    "grokking.generalizer_invasion_rate", generalizer_invasion_rate, [eta_g, lam, c_m, c_g, D],
+    source=TC, description="growth rate of a vanishing generalizer at the memorizing state; > 0 iff D > D_crit",
+)
+
 # Critical data size, dynamically: where a vanishing memorizer stops growing at the generalizing state.
-invasion_rate = rate_m.subs({m: 0, g: generalizing_margin})
 critical_data_size = sp.solve(invasion_rate, D)[0]
 register(
     "grokking.critical_data_size", critical_data_size, [c_m, c_g],
