@@ -15,6 +15,7 @@ from functools import cache
 
 import sympy as sp
 
+from derivations.cache import Derivations
 from derivations.flow import coordinate_flow
 from theory.circuits import VARMA, generalization_cost, memorization_cost
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
@@ -54,6 +55,9 @@ from theory.symbols import (
 TC = "grokking_dynamics §6 (two-circuit squared-loss model, this package's construction)"
 
 
+_store = Derivations(__name__)
+
+
 def _split_logs(expr: sp.Expr) -> sp.Expr:
     """Factor log arguments and split them, so that no log of a huge power (m0**(D c_m ...)) underflows."""
     split = sp.expand(sp.expand_log(expr.replace(sp.log, lambda x: sp.log(sp.factor(x))), force=True))
@@ -67,8 +71,8 @@ rate_m, rate_g = (e.subs(_to_margins) for e in coordinate_flow(SQUARED_LOSS))
 """Per-capita growth rates d ln m/dt and d ln g/dt as functions of the margins m, g."""
 
 # Fixed points: the generalizer alone (m -> 0) and the memorizer alone (g -> 0).
-generalizing_margin = sp.solve(rate_g.subs(m, 0), g)[0]
-memorizing_margin = sp.solve(rate_m.subs(g, 0), m)[0]
+generalizing_margin = _store("generalizing_margin", lambda: sp.solve(rate_g.subs(m, 0), g)[0])
+memorizing_margin = _store("memorizing_margin", lambda: sp.solve(rate_m.subs(g, 0), m)[0])
 register(
     "grokking.generalizing_margin", generalizing_margin, [y, lam, c_g],
     source=TC, description="stationary margin of the generalizing circuit alone, y - lam c_g / 2",
@@ -94,14 +98,16 @@ register(
 )
 
 # Critical data size, dynamically: where a vanishing memorizer stops growing at the generalizing state.
-critical_data_size = sp.solve(invasion_rate, D)[0]
+critical_data_size = _store("critical_data_size", lambda: sp.solve(invasion_rate, D)[0])
 register(
     "grokking.critical_data_size", critical_data_size, [c_m, c_g],
     source=f"{VARMA}, §3 (D_crit); {TC}",
     description="data size above which the generalizing circuit excludes the memorizer; independent of lam and eta",
 )
 # The same size from the efficiency model: where the two circuits' costs are equal (tests check they agree).
-efficiency_crossing = sp.solve(sp.Eq(memorization_cost, generalization_cost), D)[0]
+efficiency_crossing = _store(
+    "efficiency_crossing", lambda: sp.solve(sp.Eq(memorization_cost, generalization_cost), D)[0]
+)
 
 # Exact first integral. Both log-rates are affine in the shared residual, so ln g - k ln m drifts at a
 # constant speed: k is fixed by cancelling the state dependence.
@@ -114,7 +120,9 @@ register(
 )
 
 # Memorization: while g is negligible the memorizer grows logistically; time for the train margin to hit y/2.
-t_memorize = _split_logs(sp.integrate(sp.apart(1 / (m * rate_m.subs(g, 0)), m), (m, m0, y / 2)))
+t_memorize = _store(
+    "t_memorize", lambda: _split_logs(sp.integrate(sp.apart(1 / (m * rate_m.subs(g, 0)), m), (m, m0, y / 2)))
+)
 register(
     "grokking.t_memorize", t_memorize, [m0, y, lam, c_m, D, eta_m],
     source=TC, description="time for the memorizing circuit's margin to reach y/2 (generalizer negligible)",
@@ -126,7 +134,7 @@ register(
 )
 
 # At the exchange the memorizer tracks its nullcline: m_x is where d ln m/dt = 0 with g = y/2.
-exchange_memorizer = sp.solve(rate_m.subs(g, y / 2), m)[0]
+exchange_memorizer = _store("exchange_memorizer", lambda: sp.solve(rate_m.subs(g, y / 2), m)[0])
 
 
 @cache
@@ -136,7 +144,7 @@ def crossing_time(start_m: sp.Symbol, start_g: sp.Symbol) -> sp.Expr:
     return _split_logs(sp.solve(at_crossing, t)[0])
 
 
-t_generalize = crossing_time(m0, g0)
+t_generalize = _store("t_generalize", lambda: crossing_time(m0, g0))
 register(
     "grokking.t_generalize", t_generalize, [m0, g0, y, lam, c_m, c_g, D, eta_m, eta_g],
     source=TC, description="grokking time: the generalizer's margin reaches y/2 after the memorizer has fitted",
@@ -147,7 +155,7 @@ register(
     ],
     diverges="as D -> D_crit from above (critical slowing down, ~ 1/(D - D_crit)) and as lam -> 0 (~ 1/lam)",
 )
-t_ungrok = crossing_time(m_s, g_s)
+t_ungrok = _store("t_ungrok", lambda: crossing_time(m_s, g_s))
 register(
     "grokking.t_ungrok", t_ungrok, [m_s, g_s, y, lam, c_m, c_g, D, eta_m, eta_g],
     source=f"{VARMA}, §4 (ungrokking); {TC}",
@@ -162,13 +170,17 @@ register(
 )
 
 data_ratio = D / critical_data_size
-critical_slowing_amplitude = sp.limit(t_generalize * (data_ratio - 1), D, critical_data_size, dir="+")
+critical_slowing_amplitude = _store(
+    "critical_slowing_amplitude", lambda: sp.limit(t_generalize * (data_ratio - 1), D, critical_data_size, dir="+")
+)
 register(
     "grokking.critical_slowing_amplitude", critical_slowing_amplitude, [m0, g0, y, lam, c_m, c_g, eta_m, eta_g],
     source=TC, description="lim_{D -> D_crit+} t_generalize * (D/D_crit - 1): the delay ~ amplitude / (D/D_crit - 1)",
     constraints=[(lam * c_g < y, "needs lam c_g < y")],
 )
-delay_weight_decay_product = sp.limit(lam * t_generalize, lam, 0, dir="+")
+delay_weight_decay_product = _store(
+    "delay_weight_decay_product", lambda: sp.limit(lam * t_generalize, lam, 0, dir="+")
+)
 register(
     "grokking.delay_weight_decay_product", delay_weight_decay_product, [m0, g0, y, c_m, c_g, D, eta_m, eta_g],
     source=TC, description="lim_{lam -> 0+} lam * t_generalize: the delay scales as this constant / lam",
@@ -178,7 +190,7 @@ register(
 # Without weight decay the state freezes once the residual vanishes; the generalizer wins the early race
 # (reaches y/2 when the memorizer does) only above this data size.
 _race = first_integral.subs({lam: 0, a: sp.log(y / 2), b: sp.log(y / 2)})
-comprehension_data_size = _split_logs(sp.solve(_race, D)[0])
+comprehension_data_size = _store("comprehension_data_size", lambda: _split_logs(sp.solve(_race, D)[0]))
 register(
     "grokking.comprehension_data_size", comprehension_data_size, [m0, g0, y, c_m, c_g, eta_m, eta_g],
     source=TC, description="without weight decay, the data size above which the generalizer wins the first race",
@@ -195,7 +207,7 @@ def _single_circuit_objective(r: sp.Expr) -> sp.Expr:
 
 
 _force_balance = sp.diff(_single_circuit_objective(1), w)
-stationary_logit = sp.solve(_force_balance, w)[0]
+stationary_logit = _store("stationary_logit", lambda: sp.solve(_force_balance, w)[0])
 register(
     "grokking.stationary_logit", stationary_logit, [q, lam, p, P_c],
     source=f"{VARMA}, App. D; circuits.md §9.3 (r = p/kappa = 1)",
@@ -205,7 +217,9 @@ register(
 
 # r > 1: both stationarity conditions share the cross-entropy slope, so their difference fixes the ratio.
 _stationarity_gap = sp.diff(_objective_w, w_G) - sp.diff(_objective_w, w_M)
-_w_G_at_equilibrium = sp.solve(sp.powsimp(_stationarity_gap, force=True), w_G)[0]
+_w_G_at_equilibrium = _store(
+    "w_G_at_equilibrium", lambda: sp.solve(sp.powsimp(_stationarity_gap, force=True), w_G)[0]
+)
 equilibrium_ratio = sp.powsimp(sp.powdenest(_w_G_at_equilibrium / w_M, force=True), force=True)
 register(
     "grokking.equilibrium_ratio", equilibrium_ratio, [P_G, P_M, p, kappa],
@@ -225,3 +239,5 @@ register(
     constraints=[(P_M > P_G, "delayed generalization needs a more efficient generalizer, P_M > P_G")],
     diverges="as P_M -> P_G (D -> D_crit) and as lam -> 0",
 )
+
+_store.save()
