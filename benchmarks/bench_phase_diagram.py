@@ -1,4 +1,6 @@
-"""Liu-style phase diagram (100 x 100 grid over D/D_crit and weight decay) of the squared-loss model.
+"""Phase-diagram sweeps at 100 x 100 points, each against a plain per-point baseline in the same run.
+
+1. Liu-style phase diagram over D/D_crit and weight decay (squared-loss model).
 
 Fast path: :func:`derivations.phases.liu_phase_diagram` (all points at once, vectorized Rosenbrock).
 Baseline: a plain loop of ``scipy.integrate.solve_ivp`` with default settings (RK45, rtol 1e-3) and
@@ -6,6 +8,10 @@ its own event detection, one call per grid point, on the same compiled right-han
 is timed on a random sample of grid points and scaled to the full grid (running all 10,000 takes
 hours on the stiff corner). Accuracy: both are compared with an LSODA reference at rtol 1e-9 on the
 sample (phase labels and event times).
+
+2. Huang-style equilibrium over (model size, data size) (cross-entropy model): vectorized damped Newton
+   on all points against one ``scipy.optimize.minimize`` (L-BFGS-B, analytic gradient) per point;
+   accuracy: the largest difference in validation accuracy.
 
 Run: python benchmarks/bench_phase_diagram.py [--grid 100] [--sample 40]
 """
@@ -17,10 +23,18 @@ import time
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from scipy.optimize import minimize
 
 from derivations.compile import compile_model
 from derivations.grokking import CRITICAL_DATA_SIZE, model_values
-from derivations.phases import classify_liu, liu_phase_diagram
+from derivations.phases import (
+    _CE_PARAMS,
+    _newton_pieces,
+    classify_liu,
+    huang_equilibrium,
+    huang_model_values,
+    liu_phase_diagram,
+)
 from derivations.simulate import Event, simulate
 from theory.dynamics import SQUARED_LOSS
 
@@ -99,6 +113,32 @@ def main() -> None:
     print(f"accuracy vs LSODA rtol 1e-9 on the sample: phases agree {agree:.0%}"
           f" (baseline {np.mean(classify_liu(base[:, 0], base[:, 1]) == ref_phase):.0%}); "
           f"max relative event-time error {rel:.1e} (baseline {rel_base.max() if rel_base.size else 0:.1e})")
+
+    huang(args.grid, 10 * args.sample)
+
+
+def huang(n: int, sample: int) -> None:
+    sizes, data = np.geomspace(4, 300, n), np.geomspace(1000, 12000, n)
+    huang_equilibrium(sizes[:2], data[:2])  # compile outside the timing
+    start = time.perf_counter()
+    fast = huang_equilibrium(sizes, data)
+    t_fast = time.perf_counter() - start
+    objective, grad, _, accuracy = _newton_pieces()
+    rng = np.random.default_rng(1)
+    rows, cols = rng.integers(0, n, sample), rng.integers(0, n, sample)
+    worst = 0.0
+    start = time.perf_counter()
+    for r, c in zip(rows, cols):
+        values = huang_model_values(sizes[c], data[r])
+        params = [float(values[s.name]) for s in _CE_PARAMS]
+        res = minimize(lambda w, p=params: objective(*w, *p), x0=[1.0, 1.0], method="L-BFGS-B",
+                       jac=lambda w, p=params: np.array(grad(*w, *p)), bounds=[(1e-12, None)] * 2,
+                       options={"ftol": 1e-15, "gtol": 1e-10})
+        worst = max(worst, abs(accuracy(*res.x, *params)[0] - fast["validation"][r, c]))
+    t_base = (time.perf_counter() - start) / sample * n * n
+    print(f"\nHuang equilibrium, {n} x {n} points")
+    print(f"vectorized damped Newton: {t_fast:8.2f} s;  per-point L-BFGS-B: {t_base:8.1f} s estimated from {sample}"
+          f" points;  speed-up {t_base / t_fast:.0f}x;  max |validation difference| {worst:.1e}")
 
 
 if __name__ == "__main__":
