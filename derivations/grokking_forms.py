@@ -1,6 +1,6 @@
 """Closed forms derived from the two-circuit models, each registered with its assumptions.
 
-Squared-loss (Lotka-Volterra) model, in margins m = e^a, g = e^b (grokking_dynamics §6):
+Squared-loss (Lotka-Volterra) model, in margins m = e^a, g = e^b:
 critical data size, stationary margins, the exact first integral, memorization time, grokking and
 ungrokking times (one crossing formula serves both), the critical-slowing amplitude and the
 small-weight-decay limit of lam * t_grok, and the comprehension data size without weight decay.
@@ -52,7 +52,7 @@ from theory.symbols import (
     y,
 )
 
-TC = "grokking_dynamics §6 (two-circuit squared-loss model, this package's construction)"
+TC = "two-circuit squared-loss model (this package's construction after Varma et al. 2023)"
 
 
 _store = Derivations(__name__)
@@ -210,7 +210,7 @@ _force_balance = sp.diff(_single_circuit_objective(1), w)
 stationary_logit = _store("stationary_logit", lambda: sp.solve(_force_balance, w)[0])
 register(
     "grokking.stationary_logit", stationary_logit, [q, lam, p, P_c],
-    source=f"{VARMA}, App. D; circuits.md §9.3 (r = p/kappa = 1)",
+    source=f"{VARMA}, App. D (force balance; closed form for r = p/kappa = 1)",
     description="stationary logit of one circuit under cross-entropy and a linear (r = 1) norm penalty",
     constraints=[(lam * P_c**p / p < (q - 1) / q, "needs lam P^p / p < (q-1)/q (else the logit stays 0)")],
 )
@@ -234,7 +234,7 @@ _plateau_rate = -2 * _stationarity_gap.subs(kappa, p)
 cross_entropy_delay = sp.log((s_M / s_G) ** 2) / (_plateau_rate * eta)
 register(
     "grokking.cross_entropy_delay", cross_entropy_delay, [s_G, s_M, lam, p, P_G, P_M, eta],
-    source=f"{VARMA}, App. C/D; circuits.md §9.4 (r = 1)",
+    source=f"{VARMA}, App. C/D (plateau growth rate, r = 1; derived here)",
     description="steps from memorization to the test-argmax flip w_G = w_M (r = 1); ~ 1/(lam (P_M^p - P_G^p))",
     constraints=[(P_M > P_G, "delayed generalization needs a more efficient generalizer, P_M > P_G")],
     diverges="as P_M -> P_G (D -> D_crit) and as lam -> 0",

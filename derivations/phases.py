@@ -62,7 +62,7 @@ def liu_phase_diagram(
 # --- Huang et al.: equilibrium of the cross-entropy model over (M, D) ------------------------------------
 @dataclass(frozen=True)
 class HuangSetting:
-    """Illustrative constants echoing Huang et al.'s read-offs (circuits.md §9.5): D_crit(32) = 4000,
+    """Illustrative constants echoing Huang et al.'s read-offs (their §4.2): D_crit(32) = 4000,
     D_crit(64) = 3000, D_mem = 4.5 M^2; Varma's q, weight decay, p, kappa; beta = 1/2. ``difficulty``
     multiplies D_crit (a harder task, Huang et al. §4.3)."""
 

@@ -25,7 +25,7 @@ from derivations.sweep import grid, sweep
 from figures.registry import figure
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 
-TC = "two-circuit squared-loss model (grokking_dynamics §6); Varma et al. 2023 arXiv 2309.02390"
+TC = "two-circuit squared-loss model after Varma et al. 2023 arXiv 2309.02390"
 HALF = {"t_generalize": Event("test_accuracy", 0.5, +1)}
 
 
@@ -278,7 +278,7 @@ HUANG_DATA = (2600.0, 3000.0, 4000.0, 5000.0)
 
 
 @figure("huang_phase_diagram", "zones over (model size, data size) and validation vs model size for several D",
-        source="Huang et al. 2024 arXiv 2402.15175 Figs. 1 and 6 (illustrative curve constants, circuits.md §9.5)",
+        source="Huang et al. 2024 arXiv 2402.15175 Figs. 1 and 6 (illustrative curve constants)",
         settings={"setting": repr(HuangSetting()), "data_sizes": HUANG_DATA, "harder_task": 1.5})
 def huang(fast: bool) -> dict:
     n = 60 if fast else 150

@@ -69,7 +69,7 @@ def test_grokking_curve_events_are_ordered():
 
 def test_varma_simulation_reproduces_the_table_run_and_ablations():
     d = compute("varma_simulation")
-    # circuits.md §2.3 (re-implementation of Varma et al. App. C): w_G -> 7.8315, w_M -> 0.97894 by 60k steps.
+    # An independent re-implementation of Varma et al. App. C gave w_G -> 7.8315, w_M -> 0.97894 by 60k steps.
     assert d["full_w_G"][-1] == pytest.approx(7.83, abs=0.05)
     assert d["full_w_M"][-1] == pytest.approx(0.98, abs=0.05)
     assert d["equal_speed_test_loss"][-1] < 0.2 and d["inefficient_test_loss"][-1] > 1.0

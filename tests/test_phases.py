@@ -93,8 +93,8 @@ def test_dip_sits_in_the_derived_window():
     assert start <= lowest <= end
 
 
-def test_crossing_matches_notes():
-    # circuits.md §9.5 (checked there numerically): M* = 30.18, D* = 4098.5 for these constants.
+def test_crossing_matches_independent_values():
+    # Solved numerically outside this package: M* = 30.18, D* = 4098.5 for these constants.
     assert CROSS["model"] == pytest.approx(30.18, abs=0.01)
     assert CROSS["data"] == pytest.approx(4098.5, abs=0.1)
 

@@ -19,7 +19,7 @@ def test_progression_timing_ignores_weight_decay_while_grokking_scales_inversely
     lams = np.array([0.0025, 0.005, 0.01])
     progression = np.array([takeover_step(0.6, lam) for lam in lams])
     grokking = np.array([takeover_step(1.0, lam) for lam in lams])
-    # Elasticity d ln(steps) / d ln(lam): about 0 for cross-entropy-driven progression (circuits.md §9.4
+    # Elasticity d ln(steps) / d ln(lam): about 0 for cross-entropy-driven progression (an independent
     # item 6 reports ~1500 steps for every lam), about -1 for weight-decay-driven grokking.
     slope = np.polyfit(np.log(lams), np.log(progression), 1)[0]
     assert abs(slope) < 0.25

@@ -50,7 +50,7 @@ def accuracy(margin: sp.Expr) -> sp.Expr:
 
 register(
     "circuits.soft_accuracy", accuracy(z), [z, y, sigma],
-    source="this package (circuits.md §9.1 'soft' accuracy): log-normal per-example margins",
+    source="this package's modelling choice: log-normal per-example margins ('soft' accuracy)",
     description="accuracy when per-example margins are log-normal around z; 0.5 at z = y/2",
 )
 

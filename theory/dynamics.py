@@ -6,7 +6,7 @@ Two models share one shape (:class:`Model`), so one compile step and one simulat
   of its parameter norm, z_C = theta_C^2 / s_C^2, with memorization cost s_m^2 = c_m D and
   generalization cost s_g^2 = c_g; squared loss on the training margin plus L2 weight decay. Its
   gradient flow in log margins is a competitive Lotka-Volterra system with an exact first integral
-  (grokking_dynamics §6, this package's construction after Varma et al. 2023).
+  (this package's construction after Varma et al. 2023).
 * :data:`CROSS_ENTROPY` — the product-parameterized form of Varma et al. (2023, App. C/D), with
   Huang et al.'s (2024) memorizable fraction f: w_G = g1 g2, w_M = m1 m2, cross-entropy over q
   classes, penalty (lam/p)(P_G^p w_G^r + P_M^p w_M^r), r = p/kappa. Varma's App. C may write the
@@ -116,7 +116,7 @@ SQUARED_LOSS = Model(
     initial={a: sp.log(m0), b: sp.log(g0)},
     references=(
         f"{VARMA} (circuit efficiency, D_crit)",
-        "grokking_dynamics §6: two-circuit squared-loss reduction to competitive Lotka-Volterra",
+        "this package: two-circuit squared-loss reduction to competitive Lotka-Volterra",
     ),
 )
 
