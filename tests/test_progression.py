@@ -20,7 +20,7 @@ def test_progression_timing_ignores_weight_decay_while_grokking_scales_inversely
     progression = np.array([takeover_step(0.6, lam) for lam in lams])
     grokking = np.array([takeover_step(1.0, lam) for lam in lams])
     # Elasticity d ln(steps) / d ln(lam): about 0 for cross-entropy-driven progression (an independent
-    # item 6 reports ~1500 steps for every lam), about -1 for weight-decay-driven grokking.
+    # simulation found ~1500 steps for every lam), about -1 for weight-decay-driven grokking.
     slope = np.polyfit(np.log(lams), np.log(progression), 1)[0]
     assert abs(slope) < 0.25
     slope = np.polyfit(np.log(lams), np.log(grokking), 1)[0]
