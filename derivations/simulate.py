@@ -25,7 +25,11 @@ from theory.symbols import info
 
 @dataclass(frozen=True)
 class Event:
-    """The first time ``observable`` crosses ``threshold`` going up (``direction=+1``) or down (-1)."""
+    """The first time ``observable`` crosses ``threshold`` going up (``direction=+1``) or down (-1).
+
+    A run that starts already beyond the threshold has the event at its start time; one that starts
+    exactly on it has not crossed yet.
+    """
 
     observable: str
     threshold: float
@@ -118,7 +122,8 @@ def simulate(
     """Integrate ``model`` from ``t_start`` to ``t_end`` (parameters: defaults updated by ``values``).
 
     ``u0`` overrides the model's initial coordinates (used to continue a run on a new data set).
-    Raises ``ValueError`` for a bad parameter or horizon and ``RuntimeError`` if the solver fails.
+    Raises ``ValueError`` for a bad parameter or horizon and ``RuntimeError`` if the solver fails or an
+    observable becomes undefined (the state left the model's domain).
     """
     if not np.isfinite(t_end) or t_end <= t_start:
         raise ValueError(f"t_end must be finite and > t_start = {t_start:g}, got {t_end:g}")
@@ -136,7 +141,12 @@ def simulate(
         raise RuntimeError(f"{model.name}: integration failed at t = {sol.t[-1]:g}: {sol.message}")
     t = _time_grid(t_start, t_end, n_points)
     u = sol.sol(t)
-    observables = {name: compiled.observe(name, u, params) for name in compiled.observables}
+    with np.errstate(invalid="ignore"):
+        observables = {name: compiled.observe(name, u, params) for name in compiled.observables}
+    for name, series in observables.items():
+        if np.any(np.isnan(series)):
+            raise RuntimeError(f"{model.name}: observable {name} is undefined from t = {t[np.isnan(series)][0]:g} "
+                               "on: the state left the model's domain (shorten t_end)")
     scan = np.union1d(sol.t, t)
     found = {name: _first_crossing(compiled, sol, params, scan, ev) for name, ev in (events or {}).items()}
     return Trajectory(

@@ -10,7 +10,10 @@ Two models share one shape (:class:`Model`), so one compile step and one simulat
 * :data:`CROSS_ENTROPY` — the product-parameterized form of Varma et al. (2023, App. C/D), with
   Huang et al.'s (2024) memorizable fraction f: w_G = g1 g2, w_M = m1 m2, cross-entropy over q
   classes, penalty (lam/p)(P_G^p w_G^r + P_M^p w_M^r), r = p/kappa. Varma's App. C may write the
-  penalty without the 1/p; pass lam' = p lam to reproduce that convention.
+  penalty without the 1/p; pass lam' = p lam to reproduce that convention. The strengths are
+  meant to stay >= 0: for r > 1 the penalty's force vanishes at w = 0, but for r = 1 it does not,
+  so a dying circuit's strength crosses zero after it has lost; the simulator then stops with an
+  error rather than report undefined norms.
 """
 
 from __future__ import annotations

@@ -1,0 +1,114 @@
+"""Closed forms against the simulated gradient flow, where their assumptions hold, and the grokking family's
+behaviour (grok, no grok, ungrok, critical slowing, 1/lam delay) as the issue's acceptance runs."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from derivations.evaluate import evaluate
+from derivations.grokking import CRITICAL_DATA_SIZE, run_grokking
+from derivations.simulate import Event, simulate
+from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
+
+
+def test_grokking_at_twice_the_critical_size():
+    s = run_grokking(data_ratio=2).summary
+    assert s["t_generalize"] > 10 * s["t_memorize"]
+    assert s["final_test_accuracy"] >= 0.95 and s["final_train_accuracy"] >= 0.95
+    assert s["t_memorize"] == pytest.approx(s["t_memorize_predicted"], rel=0.02)
+    assert s["t_generalize"] == pytest.approx(s["t_generalize_predicted"], rel=0.02)
+
+
+def test_below_the_critical_size_the_model_only_memorizes():
+    s = run_grokking(data_ratio=0.5).summary
+    assert s["final_train_accuracy"] > 0.95 and s["final_test_accuracy"] < 0.05
+    assert s["t_generalize"] is None and s["t_generalize_predicted"] is None
+
+
+def test_without_weight_decay_there_is_no_grokking():
+    s = run_grokking(data_ratio=2, weight_decay=0).summary
+    assert s["t_generalize"] is None and s["final_test_accuracy"] < 0.05
+
+
+def test_retraining_below_the_critical_size_ungroks_on_the_predicted_time():
+    s = run_grokking(data_ratio=2, retrain_ratio=0.5).summary
+    assert s["grokked_test_accuracy"] > 0.95 and s["final_test_accuracy"] < 0.05
+    assert s["t_ungrok"] == pytest.approx(s["t_ungrok_predicted"], rel=0.02)
+
+
+@pytest.mark.parametrize("ratio", [1.02, 1.2])
+def test_critical_slowing_down_near_the_threshold(ratio):
+    s = run_grokking(data_ratio=ratio, n_points=50).summary
+    assert s["t_generalize"] == pytest.approx(s["t_generalize_predicted"], rel=0.02)
+    amplitude = evaluate("grokking.critical_slowing_amplitude", m0=1e-2, g0=1e-6, y=1.0, lam=0.01, c_m=0.1,
+                         c_g=5.0, eta_m=1.0, eta_g=0.1)
+    # t ~ amplitude / (D/D_crit - 1) as D -> D_crit+: the simulated product approaches the derived limit.
+    assert s["t_generalize"] * (ratio - 1) == pytest.approx(amplitude, rel=3 * (ratio - 1))
+
+
+def test_delay_scales_inversely_with_weight_decay():
+    lams = np.array([1e-3, 1e-2])
+    t = np.array([run_grokking(data_ratio=2, weight_decay=lam, n_points=50).summary["t_generalize"] for lam in lams])
+    product = evaluate("grokking.delay_weight_decay_product", m0=1e-2, g0=1e-6, y=1.0, c_m=0.1, c_g=5.0,
+                       D=2 * CRITICAL_DATA_SIZE, eta_m=1.0, eta_g=0.1)
+    assert lams[0] * t[0] == pytest.approx(product, rel=0.02)
+    assert np.log(t[1] / t[0]) / np.log(lams[1] / lams[0]) == pytest.approx(-1, abs=0.05)
+
+
+@pytest.mark.parametrize("side, generalizer_first", [(0.8, False), (1.25, True)])
+def test_comprehension_size_decides_the_first_race_without_weight_decay(side, generalizer_first):
+    base = dict(m0=1e-2, g0=1e-6, y=1.0, c_m=0.1, c_g=5.0, eta_m=1.0, eta_g=0.1)
+    d_comp = evaluate("grokking.comprehension_data_size", **base)
+    events = {"mem": Event("memorizing_margin", 0.5), "gen": Event("generalizing_margin", 0.5)}
+    tr = simulate(SQUARED_LOSS, 1e6, {"lam": 0.0, "D": side * d_comp}, events=events, n_points=20)
+    t_mem, t_gen = (math.inf if tr.events[k] is None else tr.events[k] for k in ("mem", "gen"))
+    assert (t_gen < t_mem) == generalizer_first
+
+
+@pytest.mark.parametrize("lam", [0.0025, 0.01])
+def test_cross_entropy_plateau_delay_for_a_linear_penalty(lam):
+    delay = evaluate("grokking.cross_entropy_delay", s_G=0.005, s_M=1, lam=lam, p=2, P_G=1, P_M=2, eta=0.01)
+    events = {"flip": Event("test_margin", 0.0, +1), "memorized": Event("train_accuracy", 0.5, +1)}
+    tr = simulate(CROSS_ENTROPY, 1.1 * delay, {"kappa": 2, "lam": lam}, events=events, n_points=20)
+    assert tr.events["flip"] - tr.events["memorized"] == pytest.approx(delay, rel=0.01)
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_linear_penalty_past_the_flip_stops_with_a_clear_error():
+    with pytest.raises(RuntimeError, match="memorizing_norm is undefined"):
+        simulate(CROSS_ENTROPY, 3e5, {"kappa": 2, "lam": 0.005}, n_points=20)
+
+
+finite_rates = st.floats(0.05, 1.0)
+
+
+@given(ratio=st.floats(0.3, 3.0), lam=st.sampled_from([0.0, 1e-3, 1e-2]), eta_g=finite_rates,
+       m0=st.floats(1e-4, 0.1), g0=st.floats(1e-8, 1e-3))
+def test_first_integral_is_conserved_along_simulated_runs(ratio, lam, eta_g, m0, g0):
+    values = {"D": ratio * CRITICAL_DATA_SIZE, "lam": lam, "eta_g": eta_g, "m0": m0, "g0": g0}
+    tr = simulate(SQUARED_LOSS, 2e4, values, n_points=30)
+    v = tr.values
+    phi = evaluate("grokking.first_integral", a=tr.u[0], b=tr.u[1], t=tr.t,
+                   **{k: v[k] for k in ("m0", "g0", "D", "c_m", "c_g", "eta_m", "eta_g", "lam")})
+    scale = 1 + np.abs(tr.u).max() + abs(v["lam"]) * tr.t[-1]
+    assert np.max(np.abs(phi)) < 1e-6 * scale
+
+
+@given(ratio=st.one_of(st.floats(0.2, 0.999), st.floats(1.001, 5.0)), c_m=st.floats(0.01, 1.0), c_g=st.floats(0.5, 20.0), lam=st.floats(1e-4, 1e-1),
+       eta=finite_rates)
+def test_invasion_rates_change_sign_at_the_critical_size(ratio, c_m, c_g, lam, eta):
+    d_crit = c_g / c_m
+    mem = evaluate("grokking.memorizer_invasion_rate", eta_m=eta, lam=lam, c_m=c_m, c_g=c_g, D=ratio * d_crit)
+    gen = evaluate("grokking.generalizer_invasion_rate", eta_g=eta, lam=lam, c_m=c_m, c_g=c_g, D=ratio * d_crit)
+    assert np.sign(mem) == -np.sign(ratio - 1)
+    assert np.sign(gen) == np.sign(ratio - 1)
+
+
+def test_equilibrium_ratio_is_independent_of_weight_decay_and_seeds():
+    expected = evaluate("grokking.equilibrium_ratio", P_G=1, P_M=2, p=2, kappa=1.2)
+    for lam, s_G in [(0.005, 0.005), (0.02, 0.05)]:
+        tr = simulate(CROSS_ENTROPY, 2e5, {"lam": lam, "s_G": s_G}, n_points=20)
+        assert tr.final("w_G") / tr.final("w_M") == pytest.approx(expected, rel=0.01)
