@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
 
 from derivations import grokking_forms as gf
 from derivations.evaluate import evaluate
@@ -158,3 +160,14 @@ def test_grokking_delay_diverges_at_the_threshold_and_is_finite_above():
     assert evaluate("grokking.t_generalize", D=50.0, **base) == math.inf
     above = evaluate("grokking.t_generalize", D=np.array([50.5, 55.0, 100.0]), **base)
     assert np.all(np.isfinite(above)) and np.all(np.diff(above) < 0)
+
+
+@given(r1=st.floats(1.001, 3.9), step=st.floats(0.01, 1.0), lam=st.floats(1e-4, 5e-2), c_m=st.floats(0.02, 0.5),
+       c_g=st.floats(1.0, 10.0))
+def test_grokking_delay_falls_with_data_and_rises_as_weight_decay_falls(r1, step, lam, c_m, c_g):
+    base = dict(m0=1e-2, g0=1e-6, y=1.0, c_m=c_m, c_g=c_g, eta_m=1.0, eta_g=0.1)
+    d_crit = c_g / c_m
+    lam = min(lam, 0.9 / (c_m * d_crit * (r1 + step)))  # the memorizer must still fit: lam c_m D < y
+    t1, t2 = (evaluate("grokking.t_generalize", D=r * d_crit, lam=lam, **base) for r in (r1, r1 + step))
+    assert t1 > t2 > 0
+    assert evaluate("grokking.t_generalize", D=r1 * d_crit, lam=lam / 2, **base) > t1

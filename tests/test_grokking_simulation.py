@@ -97,7 +97,8 @@ def test_first_integral_is_conserved_along_simulated_runs(ratio, lam, eta_g, m0,
     assert np.max(np.abs(phi)) < 1e-6 * scale
 
 
-@given(ratio=st.one_of(st.floats(0.2, 0.999), st.floats(1.001, 5.0)), c_m=st.floats(0.01, 1.0), c_g=st.floats(0.5, 20.0), lam=st.floats(1e-4, 1e-1),
+@given(ratio=st.one_of(st.floats(0.2, 0.999), st.floats(1.001, 5.0)), c_m=st.floats(0.01, 1.0),
+       c_g=st.floats(0.5, 20.0), lam=st.floats(1e-4, 1e-1),
        eta=finite_rates)
 def test_invasion_rates_change_sign_at_the_critical_size(ratio, c_m, c_g, lam, eta):
     d_crit = c_g / c_m
@@ -112,3 +113,11 @@ def test_equilibrium_ratio_is_independent_of_weight_decay_and_seeds():
     for lam, s_G in [(0.005, 0.005), (0.02, 0.05)]:
         tr = simulate(CROSS_ENTROPY, 2e5, {"lam": lam, "s_G": s_G}, n_points=20)
         assert tr.final("w_G") / tr.final("w_M") == pytest.approx(expected, rel=0.01)
+
+
+@given(lam=st.floats(1e-3, 2e-2), s_G=st.floats(1e-3, 0.1), f=st.floats(0.5, 1.0))
+def test_balance_of_the_product_parameterization_is_conserved_along_runs(lam, s_G, f):
+    tr = simulate(CROSS_ENTROPY, 5e4, {"lam": lam, "s_G": s_G, "f": f}, n_points=20)
+    g1, g2, m1, m2 = tr.u
+    assert np.max(np.abs(g2**2 - g1**2 - s_G**2)) < 1e-6 * (1 + np.max(g2**2))
+    assert np.max(np.abs(m2**2 - m1**2 - 1.0)) < 1e-6 * (1 + np.max(m2**2))
