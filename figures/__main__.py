@@ -34,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     start = time.perf_counter()
     for i, spec in enumerate(specs, 1):
-        print(f"[{i}/{len(specs)}] {spec.name} ...", end=" ", flush=True)
+        print(f"[{i}/{len(specs)}] {spec.name} ...", flush=True)
         paths, seconds = render(spec, args.out, fast=args.fast, use_cache=not args.no_cache)
-        print(f"{seconds:.1f} s -> {paths[0].name}, {paths[1].name}", flush=True)
+        print(f"    {seconds:.1f} s -> {paths[0].name}, {paths[1].name}", flush=True)
     print(f"{len(specs)} figures in {time.perf_counter() - start:.1f} s, written to {args.out}")
     return 0
 
