@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{i}/{len(specs)}] {spec.name} ...", flush=True)
         paths, seconds = render(spec, args.out, fast=args.fast, use_cache=not args.no_cache)
         print(f"    {seconds:.1f} s -> {paths[0].name}, {paths[1].name}", flush=True)
-    print(f"{len(specs)} figures in {time.perf_counter() - start:.1f} s, written to {args.out}")
+    noun = "figure" if len(specs) == 1 else "figures"
+    print(f"{len(specs)} {noun} in {time.perf_counter() - start:.1f} s, written to {args.out}")
     return 0
 
 
