@@ -102,9 +102,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.name is None:
         for e in experiments():
             print(f"{e.name}: {e.description}")
-            for key, s in e.settings.items():
-                default = "optional" if s.default is None else f"default {s.default:g}"
-                print(f"  {key:>16} in {str(s.domain):<14} {default:<18} {s.description}")
+            rows = [(key, s.accepts(), "optional" if s.default is None else
+                     f"default {s.default:{'' if s.choices else 'g'}}", s.description) for key, s in e.settings.items()]
+            widths = [max(len(row[i]) for row in rows) for i in range(3)]
+            for key, accepts, default, description in rows:
+                print(f"  {key:>{widths[0]}} in {accepts:<{widths[1]}}  {default:<{widths[2]}}  {description}")
         return 0
     exp = get_experiment(args.name)
     result = exp(**parse_assignments(args.params))

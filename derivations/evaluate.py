@@ -32,7 +32,7 @@ def check_arguments(formula: Formula, values: Mapping[str, object]) -> dict[str,
     arrays = {}
     for p in formula.params:
         arr = _as_array(p.name, values[p.name])
-        bad = ~np.vectorize(p.domain.contains, otypes=[bool])(arr) if arr.size else np.zeros(0, bool)
+        bad = ~p.domain.contains_array(arr)
         if np.any(bad):
             first = arr[bad].flat[0]
             raise ValueError(f"{p.name} must be in {p.domain} ({p.description}), got {first:g}")

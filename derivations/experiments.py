@@ -15,11 +15,18 @@ from theory.symbols import Domain
 
 @dataclass(frozen=True)
 class Setting:
-    """One experiment parameter: default (None = optional, absent), domain and meaning."""
+    """One experiment parameter: default (None = optional, absent), domain and meaning.
 
-    default: float | None
-    domain: Domain
+    A setting with ``choices`` takes one of those words instead of a number (its domain is unused).
+    """
+
+    default: float | str | None
+    domain: Domain | None
     description: str
+    choices: tuple[str, ...] = ()
+
+    def accepts(self) -> str:
+        return "|".join(self.choices) if self.choices else str(self.domain)
 
 
 @dataclass(frozen=True)
@@ -27,9 +34,9 @@ class Experiment:
     name: str
     description: str
     settings: Mapping[str, Setting]
-    run: Callable[[dict[str, float]], dict]
+    run: Callable[[dict[str, float | str]], dict]
 
-    def resolve(self, given: Mapping[str, object]) -> dict[str, float]:
+    def resolve(self, given: Mapping[str, object]) -> dict[str, float | str]:
         """Defaults updated by ``given``; a ``ValueError`` names any unknown or out-of-domain key."""
         unknown = sorted(set(given) - set(self.settings))
         if unknown:
@@ -41,6 +48,11 @@ class Experiment:
         for key, setting in self.settings.items():
             raw = given.get(key, setting.default)
             if raw is None:
+                continue
+            if setting.choices:
+                if raw not in setting.choices:
+                    raise ValueError(f"{key} must be one of {setting.accepts()} ({setting.description}), got {raw!r}")
+                values[key] = raw
                 continue
             try:
                 value = float(raw)
@@ -61,7 +73,7 @@ _EXPERIMENTS: dict[str, Experiment] = {}
 def experiment(name: str, description: str, settings: Mapping[str, Setting]) -> Callable:
     """Decorator registering ``run(values) -> dict`` as the experiment ``name``."""
 
-    def wrap(run: Callable[[dict[str, float]], dict]) -> Callable[[dict[str, float]], dict]:
+    def wrap(run: Callable[[dict[str, float | str]], dict]) -> Callable[[dict[str, float | str]], dict]:
         if name in _EXPERIMENTS:
             raise ValueError(f"experiment {name!r} is registered twice")
         _EXPERIMENTS[name] = Experiment(name, description, dict(settings), run)

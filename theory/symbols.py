@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 
@@ -30,13 +31,16 @@ class Domain:
         return f"integers in {text}" if self.integer else text
 
     def contains(self, value: float) -> bool:
-        if math.isnan(value):
-            return False
-        if self.integer and value != math.floor(value):
-            return False
-        above = value >= self.lo if self.lo_closed else value > self.lo
-        below = value <= self.hi if self.hi_closed else value < self.hi
-        return above and below
+        return bool(self.contains_array(np.asarray(value, dtype=float)))
+
+    def contains_array(self, values: np.ndarray) -> np.ndarray:
+        """Elementwise membership (NaN is never a member)."""
+        above = values >= self.lo if self.lo_closed else values > self.lo
+        below = values <= self.hi if self.hi_closed else values < self.hi
+        inside = above & below
+        if self.integer:
+            inside &= values == np.floor(values)
+        return inside
 
 
 POSITIVE = Domain(0.0)

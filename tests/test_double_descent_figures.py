@@ -1,0 +1,124 @@
+"""Double-descent figures' data and the ``simulate double-descent`` experiment show what their captions claim."""
+
+import json
+import math
+import subprocess
+
+import numpy as np
+import pytest
+
+from derivations.experiments import get_experiment
+from figures.registry import all_figures, get_figure
+
+DD_FIGURES = {"dd_hastie", "dd_ridge", "dd_misspecified", "dd_bhx", "dd_random_features", "dd_sample_wise",
+              "dd_gradient_flow", "dd_early_stopping", "dd_ablations"}
+
+
+def compute(name: str) -> dict:
+    return get_figure(name).compute(True)
+
+
+def test_every_double_descent_figure_is_registered():
+    assert DD_FIGURES <= {spec.name for spec in all_figures()}
+
+
+def test_hastie_peak_and_null_risk():
+    d = compute("dd_hastie")
+    g = d["gamma"]
+    for snr in (0.5, 1.0, 5.0):
+        risk = d[f"risk_{snr:g}"]
+        assert risk[np.argmin(np.abs(g - 1))] > 50
+        assert abs(risk[-1] - snr) <= (1 + snr) / (g[-1] - 1)  # |R - r2| <= (sigma2 + r2)/(gamma - 1): the null risk
+        # Dots come from the simulation, the curve from the formula: they agree to a few percent.
+        assert d[f"mc_{snr:g}"] == pytest.approx(np.interp(d["gamma_mc"], g, risk), rel=0.1)
+
+
+def test_optimal_ridge_curve_has_no_peak_and_lies_below_the_others():
+    d = compute("dd_ridge")
+    assert np.all(np.diff(d["optimal"]) > 0)
+    for lam in (0.01, 0.1, 1.0):
+        assert np.all(d["optimal"] <= d[f"ridge_{lam:g}"] * (1 + 1e-12))
+
+
+def test_misspecified_minimum_beyond_threshold():
+    d = compute("dd_misspecified")
+    assert float(d["best"]) > 1 and d["risk"].min() < d["risk"][d["gamma"] < 1].min()
+
+
+def test_bhx_second_descent_wins():
+    d = compute("dd_bhx")
+    assert np.nanargmin(np.where(np.isfinite(d["risk"]), d["risk"], np.nan)) == 100
+    assert d["mc"] == pytest.approx(np.interp(d["p_mc"], d["p"], d["risk"]), rel=0.15)
+
+
+def test_sample_wise_onset_and_monotone_optimal_ridge():
+    d = compute("dd_sample_wise")
+    n, risk = d["n"], d["risk"]
+    with np.errstate(invalid="ignore"):  # the risk is inf at the threshold n = p + 1 on both sides' edges
+        rising = np.diff(risk) > 0
+    assert np.all(rising[(n[:-1] >= d["onset"]) & (n[:-1] <= 97)]) and np.all(np.diff(d["optimal"]) < 0)
+
+
+def test_gradient_flow_early_stopping_is_smooth_in_alpha():
+    d = compute("dd_gradient_flow")
+    assert d["converged"].max() > 3 * d["early_stopped"].max()
+    assert np.all(d["early_stopped"] <= d["converged"] + 1e-9)
+    assert np.all(np.diff(d["early_stopped"]) < 0)  # monotone in alpha: no peak once stopped early
+
+
+def test_early_stopping_two_u_curves():
+    d = compute("dd_early_stopping")
+    total, fixed = d["total"], d["fixed"]
+    minima = np.flatnonzero((total[1:-1] < total[:-2]) & (total[1:-1] < total[2:]))
+    assert minima.size == 2
+    assert np.sum((fixed[1:-1] < fixed[:-2]) & (fixed[1:-1] < fixed[2:])) == 1
+    assert d["fast"] + d["slow"] == pytest.approx(total)
+
+
+def test_ablations_each_remove_the_peak():
+    d = compute("dd_ablations")
+    peak = d["unablated"].max()
+    assert abs(np.log(d["ratio"][np.argmax(d["unablated"])])) < 0.2
+    for key in ("cut", "lead", "clean"):
+        assert d[key].max() < 0.2 * peak
+
+
+@pytest.mark.parametrize("axis", ["model", "sample", "epoch"])
+def test_simulate_axes_return_curve_peak_and_closed_form(axis):
+    exp = get_experiment("double-descent")
+    extra = {"n": 100, "sigma2": 10.0, "repeats": 200} if axis == "epoch" else {"repeats": 40, "n": 20, "p": 20}
+    out = exp(axis=axis, points=25, **extra)
+    assert out["axis"] == axis and len(out["grid"]) == len(out["mc_risk"]) == len(out["closed_form_risk"])
+    if axis == "epoch":
+        assert 12 < out["peak"] < 100 and 12 < out["peak_predicted"] < 100
+    else:
+        assert abs(out["peak"] - 20) <= 2 and abs(out["peak_predicted"] - 20) <= 2
+        finite = np.isfinite(out["closed_form_risk"]) & (np.abs(out["grid"] - 20) > 6)
+        assert out["mc_risk"][finite] == pytest.approx(out["closed_form_risk"][finite], rel=0.35, abs=0.05)
+
+
+def test_simulate_rejects_bad_axis():
+    with pytest.raises(ValueError, match="axis"):
+        get_experiment("double-descent")(axis="width")
+
+
+def test_cli_eval_and_simulate_json():
+    ev = subprocess.run(["circuitcomp", "eval", "double_descent.ridgeless_risk", "gamma=1", "r2=1", "sigma2=1",
+                         "--json"], capture_output=True, text=True, check=True)
+    assert json.loads(ev.stdout)["value"] == math.inf
+    sim = subprocess.run(["circuitcomp", "simulate", "double-descent", "axis=sample", "points=4", "repeats=3",
+                          "--json"], capture_output=True, text=True, check=True)
+    out = json.loads(sim.stdout)
+    assert {"grid", "mc_risk", "closed_form_risk", "peak"} <= set(out)
+    bad = subprocess.run(["circuitcomp", "eval", "double_descent.ridge_risk", "gamma=2", "lam=-1", "r2=1",
+                          "sigma2=1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "lam" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_every_formula_prints_and_describes_itself():
+    from theory.registry import formulas
+
+    records = [f.as_dict() for f in formulas() if f.name.startswith("double_descent.")]
+    assert len(records) >= 20
+    for record in records:
+        assert record["latex"] and record["source"] and record["description"]
