@@ -54,7 +54,7 @@ def test_bhx_second_descent_wins():
 def test_sample_wise_onset_and_monotone_optimal_ridge():
     d = compute("dd_sample_wise")
     n, risk = d["n"], d["risk"]
-    with np.errstate(invalid="ignore"):  # the risk is inf at the threshold n = p + 1 on both sides' edges
+    with np.errstate(invalid="ignore"):  # inf - inf at the interpolation threshold
         rising = np.diff(risk) > 0
     assert np.all(rising[(n[:-1] >= d["onset"]) & (n[:-1] <= 97)]) and np.all(np.diff(d["optimal"]) < 0)
 
