@@ -73,7 +73,12 @@ def declare(
             domain = NONNEGATIVE
         else:
             domain = REAL
-    _INFO[symbol] = SymbolInfo(symbol, description, domain, unit)
+    record = SymbolInfo(symbol, description, domain, unit)
+    if _INFO.get(symbol, record) != record or _LATEX.get(symbol, latex) != latex:
+        # Same name and assumptions make the same SymPy symbol: a second meaning would silently replace the first.
+        raise ValueError(f"symbol {name!r} ({assumptions}) is already declared as {_INFO[symbol].description!r}; "
+                         "import it, or give the new one another name or assumptions")
+    _INFO[symbol] = record
     _LATEX[symbol] = latex
     return symbol
 

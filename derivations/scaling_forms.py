@@ -1,0 +1,132 @@
+"""Compute-optimal allocation of the Chinchilla form, derived by a Lagrangian in SymPy.
+
+Minimizing L(N, D) = E + A/N^alpha + B/D^beta at fixed compute gives N_opt = G (C/6)^a and
+D_opt = (C/6)^b / G with a = beta/(alpha+beta), b = alpha/(alpha+beta), and the optimal loss
+L*(C) = E + K (C/6)^-gamma, gamma = alpha beta/(alpha+beta). Two constraints are solved side by side:
+the FLOP count C = 6 N D (Hoffmann et al.) and the product N D = C that circulates in informal
+derivations. Both give the same exponents; the product version is the FLOP version at 6 C, so its
+tokens-per-parameter ratio is 6^(b-a) times the FLOP one. The ratio D_opt/N_opt grows as C^(b-a): it
+is constant only when alpha = beta, so the "20 tokens per parameter" rule is not a property of the form.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivations.cache import Derivations
+from theory.registry import register
+from theory.scaling import BESIROGLU, HOFFMANN, A, B, C, E, N, alpha, beta, chinchilla_loss
+from theory.symbols import D, declare
+
+_store = Derivations(__name__)
+_multiplier = sp.Symbol("lambda_C", positive=True)
+
+L = declare("L", "L", "target loss, nats/token", positive=True)
+FLOP_CONSTRAINT = 6 * N * D
+"""Training FLOP of a dense transformer: ~6 per parameter per token (forward + backward)."""
+PRODUCT_CONSTRAINT = N * D
+"""The product constraint N D = C of informal derivations (not a FLOP count)."""
+
+
+def lagrangian_optimum(constraint: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(N_opt, D_opt) minimizing the Chinchilla loss subject to ``constraint = C``, from the stationarity
+    of the Lagrangian L + lambda (C - constraint) in (N, D, lambda)."""
+    lagrangian = chinchilla_loss + _multiplier * (C - constraint)
+    equations = [sp.diff(lagrangian, v) for v in (N, D, _multiplier)]
+    (solution,) = sp.solve(equations, [N, D, _multiplier], dict=True)  # unique for positive N, D, lambda
+    return solution[N], solution[D]
+
+
+def log_slope(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """d log(expr) / d log(var): the exponent of a power law in ``var``."""
+    return sp.factor(sp.cancel(var * sp.diff(sp.expand_log(sp.log(expr), force=True), var)))
+
+
+# --- C = 6 N D ------------------------------------------------------------------------------------------
+N_opt, D_opt = _store("flop_optimum", lambda: lagrangian_optimum(FLOP_CONSTRAINT))
+params_exponent = log_slope(N_opt, C)
+tokens_exponent = log_slope(D_opt, C)
+# G = N_opt / (C/6)^a does not depend on C (tests check it), so its value at C = 6 is G.
+allocation_prefactor = N_opt.subs(C, 6)
+optimal_reducible_loss = chinchilla_loss.subs({N: N_opt, D: D_opt}) - E
+loss_exponent = _store("loss_exponent", lambda: -log_slope(optimal_reducible_loss, C))
+loss_prefactor = optimal_reducible_loss.subs(C, 6)  # K = (L* - E)(C/6)^gamma, again C-independent
+optimal_loss = E + loss_prefactor * (C / 6) ** -loss_exponent
+_K = sp.Symbol("K", positive=True)
+compute_for_loss = _store(
+    "compute_for_loss", lambda: sp.solve(sp.Eq(E + _K * (C / 6) ** -loss_exponent, L), C)[0].subs(_K, loss_prefactor)
+)
+tokens_per_param = sp.cancel(D_opt / N_opt)
+ratio_exponent = sp.factor(tokens_exponent - params_exponent)
+constant_ratio_condition = sp.solve(ratio_exponent, beta)
+"""Values of beta (in terms of alpha) at which D_opt/N_opt does not depend on C: [alpha]."""
+
+ALLOC = f"{HOFFMANN}, §3.3 Eq. (4) (derived here by a Lagrangian under C = 6ND)"
+_SAME = "the same A, B, alpha, beta"
+register(
+    "scaling.compute_optimal_params", N_opt, [C, A, B, alpha, beta], source=ALLOC,
+    description="N_opt(C) = G (C/6)^a: the loss-minimizing parameter count at compute C = 6 N D",
+)
+register(
+    "scaling.compute_optimal_tokens", D_opt, [C, A, B, alpha, beta], source=ALLOC,
+    description="D_opt(C) = (C/6)^b / G: the loss-minimizing token count at compute C = 6 N D",
+)
+register(
+    "scaling.optimal_loss", optimal_loss, [C, E, A, B, alpha, beta],
+    source=f"{ALLOC}; closed form as in {BESIROGLU}",
+    description="L*(C) = E + K (C/6)^-gamma: the lowest loss reachable with compute C",
+)
+register(
+    "scaling.compute_for_loss", compute_for_loss, [L, E, A, B, alpha, beta],
+    source=f"{ALLOC}; inverse of L*(C), as in {BESIROGLU}",
+    description="compute C needed for a compute-optimal model to reach loss L (inverse of optimal_loss)",
+    constraints=[(L > E, "the target loss must exceed the irreducible loss, L > E")],
+    diverges="as L -> E from above",
+)
+register(
+    "scaling.params_exponent", params_exponent, [alpha, beta], source=ALLOC,
+    description="a = beta/(alpha+beta) in N_opt ~ C^a",
+)
+register(
+    "scaling.tokens_exponent", tokens_exponent, [alpha, beta], source=ALLOC,
+    description="b = alpha/(alpha+beta) in D_opt ~ C^b; a + b = 1",
+)
+register(
+    "scaling.loss_exponent", loss_exponent, [alpha, beta], source=ALLOC,
+    description="gamma = alpha beta/(alpha+beta) in L*(C) - E ~ C^-gamma",
+)
+register(
+    "scaling.allocation_prefactor", allocation_prefactor, [A, B, alpha, beta], source=ALLOC,
+    description="G = (alpha A/(beta B))^(1/(alpha+beta)) in N_opt = G (C/6)^a",
+)
+register(
+    "scaling.loss_prefactor", loss_prefactor, [A, B, alpha, beta], source=ALLOC,
+    description="K = A G^-alpha + B G^beta in L*(C) = E + K (C/6)^-gamma",
+)
+register(
+    "scaling.tokens_per_param", tokens_per_param, [C, A, B, alpha, beta], source=ALLOC,
+    description="D_opt/N_opt at compute C (C = 6 N D); depends on C unless alpha = beta",
+)
+register(
+    "scaling.tokens_per_param_exponent", ratio_exponent, [alpha, beta], source=ALLOC,
+    description="b - a = (alpha - beta)/(alpha + beta): D_opt/N_opt ~ C^(b-a); zero iff alpha = beta",
+)
+
+# --- N D = C (the product constraint) -------------------------------------------------------------------
+N_opt_product, D_opt_product = _store("product_optimum", lambda: lagrangian_optimum(PRODUCT_CONSTRAINT))
+PRODUCT = "informal derivations' constraint N D = C (not a FLOP count); Lagrangian derived here"
+register(
+    "scaling.product_constraint_params", N_opt_product, [C, A, B, alpha, beta], source=PRODUCT,
+    description=f"N_opt under N D = C; equals compute_optimal_params at 6 C for {_SAME}",
+)
+register(
+    "scaling.product_constraint_tokens", D_opt_product, [C, A, B, alpha, beta], source=PRODUCT,
+    description=f"D_opt under N D = C; equals compute_optimal_tokens at 6 C for {_SAME}",
+)
+register(
+    "scaling.product_constraint_tokens_per_param", sp.cancel(D_opt_product / N_opt_product),
+    [C, A, B, alpha, beta], source=PRODUCT,
+    description="D_opt/N_opt under N D = C: 6^(b-a) times the FLOP-constraint ratio at the same C",
+)
+
+_store.save()

@@ -1,0 +1,60 @@
+"""The data behind the scaling figures (fast mode): each shows what its caption claims."""
+
+import numpy as np
+import pytest
+
+from figures.registry import all_figures, get_figure
+
+SCALING_FIGURES = {"scaling_fit_data", "scaling_isoflop", "scaling_frontier", "scaling_tokens_per_param",
+                   "scaling_decomposition"}
+
+
+def compute(name: str) -> dict:
+    return get_figure(name).compute(True)
+
+
+def test_every_scaling_figure_is_registered():
+    assert SCALING_FIGURES <= {spec.name for spec in all_figures()}
+
+
+def test_isoflop_minima_sit_at_the_derived_optimum():
+    d = compute("scaling_isoflop")
+    for name in ("hoffmann_unrounded", "besiroglu2024"):
+        for curve, n_opt, l_opt in zip(d[f"{name}_loss"], d[f"{name}_N_opt"], d[f"{name}_L_opt"]):
+            i = int(np.argmin(curve))
+            step = np.log(d["N"][1] / d["N"][0])
+            assert abs(np.log(d["N"][i] / n_opt)) <= step  # the grid minimum is the closest grid point
+            assert l_opt <= curve.min() + 1e-12
+
+
+def test_tokens_per_parameter_shows_where_20_comes_from():
+    d = compute("scaling_tokens_per_param")
+    at = int(np.argmin(np.abs(np.log(d["C"] / 5.88e23))))
+    assert d["besiroglu2024_ratio"][at] == pytest.approx(18.3, rel=0.05)
+    assert d["hoffmann_rounded_ratio"][at] > 80  # the rounded Approach-3 fit is far from 20
+    assert np.all(d["fit_ratio_lo"] <= d["fit_ratio"] * 1.001) and np.all(d["fit_ratio"] <= d["fit_ratio_hi"] * 1.001)
+    # Rising for Hoffmann (alpha > beta), falling for the refit (alpha < beta).
+    assert np.all(np.diff(d["hoffmann_rounded_ratio"]) > 0) and np.all(np.diff(d["besiroglu2024_ratio"]) < 0)
+
+
+def test_frontier_satisfies_the_flop_constraint():
+    d = compute("scaling_frontier")
+    for name in ("hoffmann_rounded", "hoffmann_unrounded", "besiroglu2024", "fit"):
+        assert 6 * d[f"{name}_N_opt"] * d[f"{name}_D_opt"] == pytest.approx(d["C"], rel=1e-9)
+
+
+def test_decomposition_terms_are_positive_and_fall_with_their_resource():
+    d = compute("scaling_decomposition")
+    assert np.all(np.diff(d["vs_N_approximation"]) < 0) and np.all(np.diff(d["vs_D_estimation"]) < 0)
+    assert np.all(np.diff(d["vs_D_optimization"]) < 0)
+    assert np.ptp(d["vs_N_estimation"]) == 0 and np.ptp(d["vs_D_approximation"]) == 0
+    for key, value in d.items():
+        if key.startswith("vs_"):
+            assert np.all(value >= 0)
+
+
+def test_fit_data_figure_fits_the_runs():
+    d = compute("scaling_fit_data")
+    assert d["N"].size == 240
+    rmse = np.sqrt(np.mean((d["loss"] - d["fitted"]) ** 2))
+    assert rmse < 0.03  # replication: RMSE 0.0219 for their fit
