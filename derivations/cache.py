@@ -9,6 +9,7 @@ SymPy, recomputes everything. The folder is ``$CIRCUITCOMP_CACHE`` (``off`` disa
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import pickle
 import sys
@@ -22,12 +23,11 @@ import sympy
 
 
 @cache
-def _source_key() -> str:
-    import derivations
-    import theory
-
+def source_key(*packages: str) -> str:
+    """Hash of the sources of ``packages`` (default: theory, derivations) and the SymPy and Python versions."""
     digest = hashlib.sha256(f"{sympy.__version__} {sys.version_info[:2]}".encode())
-    for package in (theory, derivations):
+    for name in packages or ("theory", "derivations"):
+        package = importlib.import_module(name)
         for path in sorted(Path(package.__path__[0]).glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -46,7 +46,7 @@ class Derivations:
 
     def __init__(self, module: str) -> None:
         folder = _folder()
-        self._path = None if folder is None else folder / f"{module}-{_source_key()}.pickle"
+        self._path = None if folder is None else folder / f"{module}-{source_key()}.pickle"
         self._values: dict[str, Any] = {}
         self._dirty = False
         if self._path is not None and self._path.exists():

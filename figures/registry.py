@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from derivations.cache import source_key
+
 STYLE = Path(__file__).with_name("style.mplstyle")
-CACHE_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class FigureSpec:
     settings: dict = field(default_factory=dict)
 
     def key(self, fast: bool) -> str:
-        blob = json.dumps({"name": self.name, "settings": self.settings, "fast": fast, "v": CACHE_VERSION},
+        # The package's sources are part of the key: editing a model or a figure invalidates its cached data.
+        code = source_key("theory", "derivations", "figures")
+        blob = json.dumps({"name": self.name, "settings": self.settings, "fast": fast, "code": code},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -1,0 +1,201 @@
+"""Emergence from circuit competition: an algorithmic task trained alongside random-label memorization tasks.
+
+Huang et al. (2024, arXiv 2402.15175, §5) train modular addition together with random-label data:
+addition generalizes only in much larger models than when trained alone, because the random labels
+have no generalizing circuit and keep their share of the memorization capacity. This module extends
+the two-circuit cross-entropy model (:data:`theory.dynamics.CROSS_ENTROPY`, Huang's curves from
+:mod:`theory.circuits`) to that setting. The modelling choices, this package's:
+
+* capacity is counted in memorized examples, D_mem(M) = A M^mu; the random-label examples of all the
+  memorization tasks (D_r in total: only the total matters) keep D_r of it for good, so the
+  algorithmic task's circuits live in the spare part, a model of size M_s
+  with D_mem(M_s) = D_mem(M) - D_r (no spare capacity: no generalizing circuit at all);
+* inside it, the algorithmic task's two circuits compete as in Huang's grokking zone: the memorizer
+  fits all D examples (f = 1), the generalizing circuit's norm is that of a model of size M_s;
+* the reported validation accuracy is the long-training limit, the regularized objective's minimum
+  (convex for r = p/kappa >= 1), not a trajectory: :func:`derivations.phases.huang_equilibrium` at the
+  spare size, with unbounded capacity for the algorithmic memorizer (f = 1).
+
+With no random labels this is Huang's single-task model restricted to f = 1, so it has no progression
+zone (small models that cannot memorize, yet generalize): small models here simply memorize.
+
+The generalizing circuit overtakes the memorizer (w_G = w_M) where D_crit(M_s) = D; the scale M at
+which that happens is derived in SymPy (``emergence.multitask_transition_scale``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from functools import cache
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import curve_fit, minimize
+
+from derivations.cache import Derivations
+from derivations.compile import compile_expr
+from derivations.evaluate import evaluate
+from derivations.experiments import Setting, experiment
+from derivations.phases import HuangSetting, huang_equilibrium
+from theory import circuits
+from theory.dynamics import CROSS_ENTROPY
+from theory.registry import get, register
+from theory.symbols import (
+    NONNEGATIVE,
+    P_M,
+    POSITIVE,
+    A_mem,
+    B_crit,
+    D,
+    Domain,
+    M,
+    beta_m,
+    declare,
+    f,
+    kappa,
+    mu,
+    nu,
+    p,
+    q,
+    w_G,
+    w_M,
+)
+from theory.symbols import lam as lam_sym
+
+HUANG = f"{circuits.HUANG}, §5 (multi-task emergence)"
+MODEL = "this package's shared-capacity extension of the two-circuit model"
+
+D_r = declare("D_r", "D_r", "random-label training examples (memorization only)", nonnegative=True)
+M_s = sp.Symbol("M_s", positive=True)
+
+_store = Derivations(__name__)
+spare_model_size = _store("spare_model_size", lambda: sp.solve(
+    sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r), M_s)[0])
+register(
+    "emergence.spare_model_size", spare_model_size, [M, D_r, A_mem, mu],
+    source=f"{HUANG}; {MODEL}",
+    description="size of a model whose whole capacity equals what the random labels leave: D_mem(M_s) = D_mem(M) - D_r",
+    constraints=[(A_mem * M**mu > D_r, "needs spare capacity: A_mem M^mu > D_r")],
+)
+# The generalizing circuit wins where D_crit(M_s) falls to the algorithmic data size D (Huang's D_crit rule).
+_winning_spare_size = sp.solve(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)[0]
+multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(
+    sp.solve(sp.Eq(spare_model_size, _winning_spare_size), M)[0], force=True))
+register(
+    "emergence.multitask_transition_scale", multitask_transition_scale, [D, D_r, A_mem, mu, B_crit, nu],
+    source=f"{HUANG}; {MODEL}",
+    description="model size where the algorithmic task's generalizing circuit overtakes its memorizer (w_G = w_M)",
+)
+
+_store.save()
+
+
+@cache
+def _memorizer_alone():
+    """Objective, its w_M-derivative and validation accuracy without a generalizer (w_G = 0), all examples stored."""
+    norm = circuits.memorization_norm_of_model.subs(circuits.memorizable_fraction, 1)
+    alone = {f: 1, w_G: 0, P_M: norm}
+    objective = CROSS_ENTROPY.objective.subs(alone)
+    args = (w_M, q, lam_sym, p, kappa, D, B_crit, beta_m)
+    return (compile_expr(args, objective), compile_expr(args, sp.diff(objective, w_M)),
+            compile_expr(args, CROSS_ENTROPY.observables["test_accuracy"].subs(alone)))
+
+
+def multitask_equilibrium(model_sizes: np.ndarray, algorithmic_data: float, memorization_data: float,
+                          setting: HuangSetting | None = None) -> dict[str, np.ndarray]:
+    """Circuit strengths and validation accuracy of the algorithmic task at each model size."""
+    setting = setting or HuangSetting()
+    sizes = np.asarray(model_sizes, float)
+    cv = setting.curve_values()
+    capacity = evaluate("huang.memorization_capacity", A_mem=cv["A_mem"], M=sizes, mu=cv["mu"])
+    room = capacity > memorization_data
+    spare = np.zeros_like(sizes)
+    w = np.zeros((2, sizes.size))
+    validation = np.empty_like(sizes)
+    if room.any():
+        spare[room] = evaluate("emergence.spare_model_size", M=sizes[room], D_r=memorization_data,
+                               A_mem=cv["A_mem"], mu=cv["mu"])
+        # Huang's equilibrium at the spare size, with the algorithmic memorizer never short of capacity (f = 1).
+        eq = huang_equilibrium(spare[room], [algorithmic_data], dataclasses.replace(setting, A_mem=math.inf))
+        w[0, room], w[1, room], validation[room] = eq["w_G"][0], eq["w_M"][0], eq["validation"][0]
+    if not room.all():
+        # No spare capacity: the memorizer alone. Its cost does not depend on M, so one solve serves all sizes.
+        objective, slope, accuracy = _memorizer_alone()
+        args = (setting.q, setting.lam, setting.p, setting.kappa, algorithmic_data, cv["B_crit"], setting.beta)
+        res = minimize(lambda x: objective(x[0], *args), [1.0], jac=lambda x: np.atleast_1d(slope(x[0], *args)),
+                       bounds=[(1e-12, None)], method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12})
+        w[1, ~room] = res.x[0]
+        validation[~room] = accuracy(res.x[0], *args)
+    return {"model_size": sizes, "spare_model_size": spare, "w_G": w[0], "w_M": w[1], "validation": validation}
+
+
+def fit_critical_scale_law(model_sizes: np.ndarray, score: np.ndarray) -> tuple[float, float]:
+    """Least-squares fit of the critical-scale law 1 - exp(-(M/M_c)^alpha) to a score in [0, 1]: (M_c, alpha)."""
+    law = get("emergence.critical_scale_probability")
+    curve = compile_expr(law.symbols, law.expr)
+    sizes, score = np.asarray(model_sizes, float), np.asarray(score, float)
+    middle = sizes[np.argmin(np.abs(score - 0.5))]
+    (log_scale, steepness), _ = curve_fit(lambda m, ln_c, a: curve(m, np.exp(ln_c), a), sizes, score,
+                                          p0=[math.log(middle), 2.0], bounds=([-np.inf, 1e-3], [np.inf, 100.0]))
+    return math.exp(log_scale), float(steepness)
+
+
+def crossing_scale(model_sizes: np.ndarray, values: np.ndarray, level: float) -> float:
+    """First model size at which an increasing curve reaches ``level`` (log-linear interpolation; nan: never)."""
+    above = np.nonzero(values >= level)[0]
+    if above.size == 0 or above[0] == 0:
+        return math.nan
+    i = above[0]
+    x0, x1 = np.log(model_sizes[i - 1]), np.log(model_sizes[i])
+    return float(np.exp(x0 + (level - values[i - 1]) / (values[i] - values[i - 1]) * (x1 - x0)))
+
+
+def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6000.0, difficulty: float = 1.0,
+                  model_min: float = 4.0, model_max: float = 4000.0, points: int = 41) -> dict:
+    """Validation curve over model sizes, the fitted critical-scale law and the closed-form transition."""
+    if model_max <= model_min:
+        raise ValueError(f"model_max must exceed model_min, got {model_max} <= {model_min}")
+    setting = HuangSetting(difficulty=difficulty)
+    sizes = np.geomspace(model_min, model_max, int(points))
+    out = multitask_equilibrium(sizes, algorithmic_data, memorization_data, setting)
+    chance = 1 / setting.q
+    score = (out["validation"] - chance) / (out["validation"].max() - chance)
+    cv = setting.curve_values()
+    predicted = evaluate("emergence.multitask_transition_scale", D=algorithmic_data, D_r=memorization_data,
+                         A_mem=cv["A_mem"], mu=cv["mu"], B_crit=cv["B_crit"], nu=cv["nu"])
+    if score[-1] < 0.9 or score[0] > 0.1:
+        raise ValueError(f"the transition is not inside [model_min, model_max] = [{model_min:g}, {model_max:g}] "
+                         f"(predicted near {predicted:.3g}); widen the model range")
+    fitted_scale, fitted_alpha = fit_critical_scale_law(sizes, score)
+    m10, m90 = crossing_scale(sizes, score, 0.1), crossing_scale(sizes, score, 0.9)
+    return {
+        **out,
+        "normalized_validation": score,
+        "transition_scale": fitted_scale,
+        "transition_alpha": fitted_alpha,
+        "transition_width": m90 / m10,
+        "fitted_law_width": evaluate("emergence.critical_scale_width_ratio", alpha=fitted_alpha),
+        "predicted_transition_scale": predicted,
+        "crossing_scale": crossing_scale(sizes, out["w_G"] - out["w_M"], 0.0),
+        # The size whose whole capacity the random labels fill (Huang's dip-window start at D = D_r).
+        "capacity_threshold": 0.0 if memorization_data == 0 else evaluate(
+            "huang.dip_window_start", D=memorization_data, A_mem=cv["A_mem"], mu=cv["mu"]),
+    }
+
+
+@experiment(
+    "emergence",
+    "algorithmic task + random-label memorization sharing capacity: validation vs model size, fitted transition",
+    {
+        "algorithmic_data": Setting(3000.0, POSITIVE, "training examples of the algorithmic task"),
+        "memorization_data": Setting(6000.0, NONNEGATIVE, "random-label (memorization-only) training examples"),
+        "difficulty": Setting(1.0, POSITIVE, "multiplier of the critical data size (a harder task)"),
+        "model_min": Setting(4.0, POSITIVE, "smallest model size (hidden width)"),
+        "model_max": Setting(4000.0, POSITIVE, "largest model size (hidden width)"),
+        "points": Setting(41, Domain(5.0, 2000.0, lo_closed=True, hi_closed=True, integer=True),
+                          "number of model sizes, log-spaced"),
+    },
+)
+def _emergence_experiment(values: dict[str, float]) -> dict:
+    return run_emergence(**values)

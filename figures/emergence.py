@@ -1,0 +1,324 @@
+"""Emergence figures: the critical-scale law and its table, the mirage, multiple choice vs Brier, quanta,
+the loss threshold, multi-task emergence from circuit competition, finite test sets, the skill graph."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib import pyplot as plt
+
+from derivations.emergence_finite import finite_test_illusion
+from derivations.emergence_multitask import run_emergence
+from derivations.emergence_skills import failing_skill_fraction, skill_graph, tail_predictions
+from derivations.evaluate import evaluate
+from figures.registry import figure
+from theory.emergence import DOCS, DU, MICHAUD, SCHAEFFER
+from theory.emergence_data import CAPABILITY_TABLE, CAPABILITY_TABLE_SOURCE, WEI_EMERGENT_SCALES, WEI_SOURCE
+
+ALPHAS = (1.0, 2.0, 3.2, 6.0, 20.0)
+MIRAGE = {"c": 1.18e9, "alpha": -0.445}  # illustrative: per-token loss 3 nats at 1e8, 0.05 at 1e12
+LENGTHS = (1, 2, 3, 4, 5)
+
+
+# --- critical-scale law ------------------------------------------------------------------------------
+@figure("emergence_critical_scale", "P = 1 - exp(-(N/N_c)^alpha) for several alpha, and the documents' table",
+        source=f"{DOCS}; table: {CAPABILITY_TABLE_SOURCE}; ticks: {WEI_SOURCE}", settings={"alphas": ALPHAS})
+def emergence_critical_scale(fast: bool) -> dict:
+    ratio = np.geomspace(0.1, 10, 200 if fast else 600)
+    out = {"ratio": ratio, "alpha": np.array(ALPHAS)}
+    for a in ALPHAS:
+        out[f"P_{a:g}"] = evaluate("emergence.critical_scale_probability", N=ratio, N_c=1.0, alpha=a)
+    out["width"] = evaluate("emergence.critical_scale_width_ratio", alpha=np.array(ALPHAS))
+    scale = np.geomspace(1e9, 1e12, 200 if fast else 600)
+    out["scale"] = scale
+    for i, cap in enumerate(CAPABILITY_TABLE):
+        centre = cap.critical_low if math.isinf(cap.critical_high) else math.sqrt(cap.critical_low * cap.critical_high)
+        out[f"cap_{i}"] = evaluate("emergence.critical_scale_probability", N=scale, N_c=centre, alpha=cap.alpha)
+        out[f"cap_range_{i}"] = np.array([cap.critical_low, min(cap.critical_high, scale[-1]), cap.alpha])
+    out["wei_parameters"] = np.array([row.parameters for row in WEI_EMERGENT_SCALES])
+    return out
+
+
+@emergence_critical_scale.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax = axes[0]
+    for a, w in zip(d["alpha"], d["width"]):
+        ax.plot(d["ratio"], d[f"P_{a:g}"], label=f"alpha = {a:g} (10-90%: x{w:.2g})")
+    ax.axvline(1.0, color="0.5", lw=0.8)
+    ax.axhline(1 - math.exp(-1), color="0.5", lw=0.8, ls=":")
+    ax.annotate("P(N_c) = 1 - 1/e", (1.05, 0.6), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("N / N_c")
+    ax.set_ylabel("P(emergence)")
+    ax.set_title("Critical-scale law: a step only as alpha -> infinity")
+    ax.legend(loc="lower right")
+    ax = axes[1]
+    for i, cap in enumerate(CAPABILITY_TABLE):
+        (line,) = ax.plot(d["scale"], d[f"cap_{i}"], label=f"{cap.name} (alpha {cap.alpha:g})")
+        lo, hi, _ = d[f"cap_range_{i}"]
+        ax.plot([lo, hi], [0.03 + 0.04 * i] * 2, color=line.get_color(), lw=5, alpha=0.5, solid_capstyle="butt")
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters N")
+    ax.set_ylabel("P(emergence)")
+    ax.plot(d["wei_parameters"], np.full(d["wei_parameters"].size, -0.03), "|", color="k", ms=10,
+            label="Wei et al. Table 1: emergent sizes (few-shot)")
+    ax.set_title("The documents' capability table (unverified; bars: N_c ranges)")
+    ax.legend(loc="upper left")
+    return fig
+
+
+# --- the mirage ----------------------------------------------------------------------------------------
+@figure("emergence_mirage", "per-token loss -> exact match (sharp) and token edit distance (smooth), L = 1..5",
+        source=f"{SCHAEFFER}, Fig. 2 A-C, E (constants illustrative)", settings={**MIRAGE, "lengths": LENGTHS})
+def emergence_mirage(fast: bool) -> dict:
+    n = np.geomspace(1e8, 1e13, 150 if fast else 500)
+    out = {"N": n, "loss": evaluate("emergence.per_token_loss", N=n, **MIRAGE),
+           "token": evaluate("emergence.token_probability", N=n, **MIRAGE), "L": np.array(LENGTHS, float)}
+    for length in LENGTHS:
+        out[f"acc_{length}"] = evaluate("emergence.exact_match_accuracy", N=n, L=length, **MIRAGE)
+        out[f"ted_{length}"] = evaluate("emergence.token_edit_distance", N=n, L=length, **MIRAGE)
+    out["inflection"] = evaluate("emergence.mirage_inflection_scale", L=out["L"], **MIRAGE)
+    out["max_slope"] = np.array(evaluate("emergence.mirage_max_slope", alpha=MIRAGE["alpha"]))
+    return out
+
+
+@emergence_mirage.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.3))
+    axes[0].loglog(d["N"], d["loss"])
+    axes[1].semilogx(d["N"], d["token"])
+    for length, star in zip(d["L"], d["inflection"]):
+        (line,) = axes[2].semilogx(d["N"], d[f"acc_{length:g}"], label=f"L = {length:g}")
+        axes[2].plot(star, math.exp(-1), "o", color=line.get_color(), ms=4)
+        axes[3].loglog(d["N"], d[f"ted_{length:g}"], color=line.get_color(), label=f"L = {length:g}")
+    axes[2].set_title(f"C: exact match (dots: Acc = 1/e,\nmax slope {float(d['max_slope']):.3f} per ln N for every L)")
+    axes[3].set_title("E: token edit distance\n(straight: slope alpha)")
+    axes[0].set_title("A: per-token loss (N/c)^alpha\n")
+    axes[1].set_title("B: p(token correct)\n")
+    for ax, label in zip(axes, ["per-token loss (nats)", "probability", "accuracy", "edit distance (tokens)"]):
+        ax.set_xlabel("parameters N")
+        ax.set_ylabel(label)
+    axes[2].legend()
+    axes[3].legend()
+    return fig
+
+
+# --- multiple choice vs Brier -----------------------------------------------------------------------------
+@figure("emergence_multiple_choice", "multiple-choice grade (steps) vs Brier score (smooth) of 4-option items",
+        source=f"{SCHAEFFER}, Fig. 2 D, F; multinomial logit with crossover scales spread over a factor 2",
+        settings={"options": 4, "slope": 1.0, "items": 9})
+def emergence_multiple_choice(fast: bool) -> dict:
+    n = np.geomspace(1e7, 1e11, 200 if fast else 600)
+    crossover = 1e9 * 2.0 ** np.linspace(-0.5, 0.5, 9)  # nine items of slightly different difficulty
+    grade = evaluate("emergence.multiple_choice_grade", N=n[:, None], N_x=crossover[None, :]).mean(axis=1)
+    brier = evaluate("emergence.brier_score", N=n[:, None], N_x=crossover[None, :], slope=1.0, K=4).mean(axis=1)
+    mass = evaluate("emergence.choice_probability", N=n[:, None], N_x=crossover[None, :], slope=1.0, K=4).mean(axis=1)
+    return {"N": n, "grade": grade, "brier": brier, "mass": mass}
+
+
+@emergence_multiple_choice.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
+    axes[0].semilogx(d["N"], d["grade"], label="multiple-choice grade")
+    axes[0].semilogx(d["N"], d["mass"], label="mass on the correct option")
+    axes[0].axhline(0.25, color="0.5", lw=0.8, ls=":")
+    axes[0].set_title("D: grade jumps (dotted: chance 1/4)")
+    axes[0].set_ylabel("score")
+    axes[0].legend()
+    axes[1].semilogx(d["N"], d["brier"])
+    axes[1].axhline(0.75, color="0.5", lw=0.8, ls=":")
+    axes[1].set_title("F: Brier score falls smoothly (dotted: 0.75 at chance)")
+    axes[1].set_ylabel("Brier score (lower is better)")
+    for ax in axes:
+        ax.set_xlabel("parameters N")
+    return fig
+
+
+# --- quanta ---------------------------------------------------------------------------------------------
+QUANTA = {"alpha": 0.4, "a": 0.0, "b": 1.0}
+
+
+@figure("emergence_quanta", "per-quantum steps summing to a power law in N; data scaling with alpha/(alpha+1)",
+        source=f"{MICHAUD}, Fig. 2 (theory lines)", settings={**QUANTA, "parameters_per_quantum": 1.0})
+def emergence_quanta(fast: bool) -> dict:
+    n = np.geomspace(0.5, 1e5, 300 if fast else 1000)  # N / C: the model holds floor(n) quanta
+    shown = np.array([1.0, 3.0, 10.0, 30.0, 100.0, 300.0])
+    out = {"n": n, "k": shown,
+           "discrete": evaluate("emergence.quanta_loss_discrete", n=np.floor(n), **QUANTA),
+           "continuum": evaluate("emergence.quanta_loss", n=n, **QUANTA)}
+    # Loss on quantum k's samples: b until the model holds k quanta, a after (the mean weighs them by p_k).
+    out["steps"] = np.where(n[None, :] >= shown[:, None], QUANTA["a"], QUANTA["b"])
+    data = np.geomspace(1e3, 1e9, 60)
+    out["D"] = data
+    out["loss_D"] = evaluate("emergence.quanta_loss_of_data", D=data, tau=10.0, **QUANTA)
+    out["exponents"] = np.array([evaluate("emergence.quanta_parameter_exponent", alpha=QUANTA["alpha"]),
+                                 evaluate("emergence.quanta_data_exponent", alpha=QUANTA["alpha"])])
+    return out
+
+
+@emergence_quanta.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.3))
+    for k, step in zip(d["k"], d["steps"]):
+        axes[0].semilogx(d["n"], step, drawstyle="steps-post", label=f"quantum {k:g}")
+    axes[0].set_title("per-quantum loss: a step when quantum k is learned")
+    axes[0].set_ylabel("loss on the quantum's samples")
+    axes[0].legend()
+    axes[1].loglog(d["n"], d["discrete"], drawstyle="steps-post", label="sum over quanta (discrete)")
+    axes[1].loglog(d["n"], d["continuum"], ls="--", label=f"continuum ~ n^-{d['exponents'][0]:.2g}")
+    axes[1].set_title("their sum is a power law")
+    axes[1].set_ylabel("mean loss - a")
+    axes[1].legend()
+    for ax in axes[:2]:
+        ax.set_xlabel("quanta held n = N / C")
+    axes[2].loglog(d["D"], d["loss_D"], label=f"slope -alpha/(alpha+1) = -{d['exponents'][1]:.3g}")
+    axes[2].set_xlabel("training examples D (tau = 10)")
+    axes[2].set_ylabel("mean loss - a")
+    axes[2].set_title("data scaling")
+    axes[2].legend()
+    return fig
+
+
+# --- loss threshold --------------------------------------------------------------------------------------------
+THRESHOLD_LAW = {"L_inf": 1.7, "N0": 1e9, "alpha_N": 0.3}
+ETAS = (2.0, 2.2, 2.4)
+
+
+@figure("emergence_loss_threshold", "performance f(L) H(eta - L) vs loss, and vs N through L(N) = L_inf + (N0/N)^a",
+        source=f"{DU}, §4 and Fig. 1 (constants illustrative)", settings={**THRESHOLD_LAW, "etas": ETAS})
+def emergence_loss_threshold(fast: bool) -> dict:
+    loss = np.linspace(1.7, 3.2, 200 if fast else 600)
+    n = np.geomspace(1e7, 1e13, 200 if fast else 600)
+    out = {"loss": loss, "N": n, "eta": np.array(ETAS)}
+    for eta in ETAS:
+        out[f"vs_loss_{eta:g}"] = evaluate("emergence.threshold_performance", loss=loss, eta=eta, L_min=1.7)
+        out[f"vs_N_{eta:g}"] = evaluate("emergence.threshold_performance_of_scale", N=n, eta=eta, L_min=1.7,
+                                        **THRESHOLD_LAW)
+    out["threshold_scale"] = evaluate("emergence.loss_threshold_scale", eta=out["eta"], **THRESHOLD_LAW)
+    return out
+
+
+@emergence_loss_threshold.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
+    for eta, n_eta in zip(d["eta"], d["threshold_scale"]):
+        (line,) = axes[0].plot(d["loss"], d[f"vs_loss_{eta:g}"], label=f"eta = {eta:g}")
+        axes[1].semilogx(d["N"], d[f"vs_N_{eta:g}"], color=line.get_color(), label=f"N_eta = {n_eta:.2g}")
+        axes[1].axvline(n_eta, color=line.get_color(), lw=0.8, ls=":")
+    axes[0].invert_xaxis()
+    axes[0].set_xlabel("pre-training loss (decreasing)")
+    axes[0].set_title("at chance until the loss falls below eta")
+    axes[1].set_xlabel("parameters N")
+    axes[1].set_title("the same ability vs N: emerges at N_eta")
+    for ax in axes:
+        ax.set_ylabel("normalized performance")
+        ax.legend()
+    return fig
+
+
+# --- multi-task emergence -----------------------------------------------------------------------------------------
+MULTITASK = {"memorization_data": (0.0, 3000.0, 6000.0, 24000.0), "difficulty": (0.7, 1.0, 2.0)}
+
+
+@figure("emergence_multitask", "validation accuracy of an algorithmic task trained with random-label data",
+        source="Huang et al. 2024, arXiv 2402.15175, §5 Fig. 8 (shared-capacity two-circuit model)",
+        settings={"algorithmic_data": 3000.0, **MULTITASK})
+def emergence_multitask(fast: bool) -> dict:
+    points = 31 if fast else 121
+    out: dict[str, np.ndarray] = {}
+    cases = [("mem", v, {"memorization_data": v}) for v in MULTITASK["memorization_data"]]
+    cases += [("diff", v, {"difficulty": v}) for v in MULTITASK["difficulty"]]
+    for kind, value, kw in cases:
+        run = run_emergence(points=points, model_max=10000.0, **kw)
+        out["model_size"] = run["model_size"]
+        key = f"{kind}_{value:g}"
+        out[f"{key}_validation"] = run["normalized_validation"]
+        out[f"{key}_fit"] = evaluate("emergence.critical_scale_probability", N=run["model_size"],
+                                     N_c=run["transition_scale"], alpha=run["transition_alpha"])
+        out[f"{key}_summary"] = np.array([run["transition_scale"], run["transition_alpha"],
+                                          run["predicted_transition_scale"], run["capacity_threshold"]])
+    return out
+
+
+@emergence_multitask.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, kind, label in ((axes[0], "mem", "D_r"), (axes[1], "diff", "difficulty")):
+        for value in MULTITASK["memorization_data" if kind == "mem" else "difficulty"]:
+            key = f"{kind}_{value:g}"
+            m_c, alpha, predicted, _ = d[f"{key}_summary"]
+            (line,) = ax.semilogx(d["model_size"], d[f"{key}_validation"],
+                                  label=f"{label} = {value:g}: M_c {m_c:.3g}, alpha {alpha:.2g}")
+            ax.semilogx(d["model_size"], d[f"{key}_fit"], color=line.get_color(), ls="--", lw=0.9)
+            ax.axvline(predicted, color=line.get_color(), lw=0.7, ls=":")
+        ax.set_xlabel("model size M (hidden width)")
+        ax.set_ylabel("validation accuracy (normalized)")
+        ax.legend(loc="upper left")
+    axes[0].set_title("more random-label examples D_r: later and sharper\n(dashed: fitted critical-scale law; "
+                      "dotted: w_G = w_M)")
+    axes[1].set_title("harder algorithmic task: much later\n(D_r = 6000)")
+    return fig
+
+
+# --- finite test sets ----------------------------------------------------------------------------------------------
+TEST_SIZES = (10, 100, 1000, 10000)
+
+
+@figure("emergence_finite_test", "a smooth exact-match curve read on finite test sets: apparent jumps and thresholds",
+        source=f"{SCHAEFFER}, App. A (resolution); binomial sampling, seed 0", settings={**MIRAGE, "L": 5,
+                                                                                      "test_sizes": TEST_SIZES})
+def emergence_finite_test(fast: bool) -> dict:
+    scales = np.geomspace(1e8, 1e12, 41 if fast else 81)
+    return finite_test_illusion(scales, TEST_SIZES, length=5, repeats=200 if fast else 1000, seed=0, **MIRAGE)
+
+
+@emergence_finite_test.plot
+def _(d: dict) -> plt.Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    axes[0].semilogx(d["scale"], d["accuracy"], color="k", label="expected accuracy")
+    for n_test, observed in zip(d["test_size"], d["example_observed"]):
+        axes[0].semilogx(d["scale"], observed, marker=".", ms=3, lw=0.8, label=f"{n_test:g} test items")
+    axes[0].set_xlabel("parameters N")
+    axes[0].set_yscale("symlog", linthresh=1e-3)
+    axes[0].set_ylabel("exact match (L = 5; linear below 1e-3)")
+    axes[0].set_title("one sampled reading per test-set size: exactly 0, then a jump")
+    axes[0].legend()
+    lo, mid, hi = np.percentile(d["apparent_threshold"], [10, 50, 90], axis=1)
+    axes[1].errorbar(d["test_size"], mid, yerr=[mid - lo, hi - mid], fmt="o", label="first nonzero reading (10-90%)")
+    axes[1].loglog(d["test_size"], d["resolution_scale"], "--", label="resolution scale: Acc = 1 / n_test")
+    axes[1].set_xscale("log")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("test-set size")
+    axes[1].set_ylabel("apparent emergence scale N")
+    axes[1].set_title("the apparent threshold moves with the test set")
+    axes[1].legend()
+    return fig
+
+
+# --- skill graph ------------------------------------------------------------------------------------------------------
+@figure("emergence_skill_graph", "fraction of skills failing vs error fraction: Monte Carlo, binomial tail, bound",
+        source="Arora and Goyal 2023, arXiv 2307.15936, Thm. 8 type (Chernoff overlay: reconstruction)",
+        settings={"skills": 300, "pieces": 3000, "k": 3, "beta_s": 1.5, "seed": 0})
+def emergence_skill_graph(fast: bool) -> dict:
+    rng = np.random.default_rng(np.random.SeedSequence(0))
+    pieces = skill_graph(300, 3000, 3, rng)
+    theta = np.linspace(0.02, 0.4, 12 if fast else 30)
+    sample = np.array([failing_skill_fraction(pieces, 300, t, 1.5, rng, repeats=50 if fast else 200) for t in theta])
+    predicted = np.array([tail_predictions(pieces, 300, t, 1.5) for t in theta])
+    return {"theta": theta, "mc_mean": sample.mean(axis=1), "mc_std": sample.std(axis=1),
+            "exact": predicted[:, 0], "bound": predicted[:, 1]}
+
+
+@emergence_skill_graph.plot
+def _(d: dict) -> plt.Figure:
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    ax.errorbar(d["theta"], d["mc_mean"], yerr=d["mc_std"], fmt="o", ms=3, label="Monte Carlo (random failures)")
+    ax.plot(d["theta"], d["exact"], label="binomial tail, averaged over degrees")
+    ax.plot(d["theta"], np.minimum(d["bound"], 1), ls="--", label="Chernoff bound (reconstruction)")
+    ax.set_xlabel("error fraction theta")
+    ax.set_ylabel("fraction of skills failing >= 1.5 theta")
+    ax.set_title("Skill graph: 300 skills, 3000 pieces, 3 skills each")
+    ax.legend()
+    return fig
