@@ -3,7 +3,7 @@
 Everything numeric in the package goes through :func:`compile_expr` (cached on the expression), and
 models through :func:`compile_model` (right-hand side, Jacobian and observables, cached on the model).
 ``softplus`` and ``expit`` print to ``numpy.logaddexp`` and ``scipy.special.expit``, which do not
-overflow.
+overflow; ``zeta`` (Riemann and Hurwitz) to ``scipy.special.zeta``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-MODULES: list = [{"softplus": _softplus, "expit": scipy.special.expit, "erf": scipy.special.erf}, "numpy"]
+MODULES: list = [
+    {"softplus": _softplus, "expit": scipy.special.expit, "erf": scipy.special.erf, "zeta": scipy.special.zeta},
+    "numpy",
+]
 
 
 @lru_cache(maxsize=1024)

@@ -32,7 +32,6 @@ from theory.emergence import (
     L_inf,
     N,
     N_c,
-    Zeta,
     a_q,
     alpha,
     alpha_m,
@@ -214,7 +213,7 @@ register(
 # --- quanta: continuum limit of the Zipf tail -------------------------------------------------------------
 _k, _s = sp.symbols("k s", positive=True)  # integration variable; a positive exponent for the integral
 _tail = _store("tail", lambda: _tidy(sp.integrate(_k ** -(_s + 1), (_k, n_q, sp.oo)).subs(_s, alpha_q)))
-quanta_loss = a_q + (b_q - a_q) * _tail / Zeta(alpha_q + 1)
+quanta_loss = a_q + (b_q - a_q) * _tail / sp.zeta(alpha_q + 1)
 register(
     "emergence.quanta_loss", quanta_loss, [n_q, alpha_q, a_q, b_q],
     source=f"{MICHAUD}, §3 (continuum form of the tail sum)",
@@ -229,7 +228,7 @@ register(
 )
 # A quantum is learned once tau training examples use it: D p_n = tau at the last one learned.
 _learned_from_data = _store(
-    "learned_from_data", lambda: sp.solve(sp.Eq(D * n_q ** -(alpha_q + 1) / Zeta(alpha_q + 1), tau), n_q)[0]
+    "learned_from_data", lambda: sp.solve(sp.Eq(D * n_q ** -(alpha_q + 1) / sp.zeta(alpha_q + 1), tau), n_q)[0]
 )
 quanta_loss_of_data = _tidy(quanta_loss.subs(n_q, _learned_from_data))
 register(

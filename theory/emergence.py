@@ -36,13 +36,6 @@ ARORA = "Arora, Goyal 2023, A theory for emergence of complex skills and inducti
 OPEN_UNIT = Domain(0.0, 1.0)
 
 
-class Zeta(sp.zeta):
-    """Riemann zeta(s) or Hurwitz zeta(s, a) that compiles to ``scipy.special.zeta`` (valid for s > 1)."""
-
-    def _numpycode(self, printer: sp.printing.numpy.NumPyPrinter) -> str:
-        return f"{printer._module_format('scipy.special.zeta')}({', '.join(map(printer._print, self.args))})"
-
-
 # --- the documents' phase-transition model ----------------------------------------------------------
 N = declare("N", "N", "model scale: parameter count (or training compute)", positive=True)
 N_c = declare("N_c", "N_c", "critical scale of a capability", positive=True)
@@ -168,12 +161,12 @@ b_q = declare("b", "b", "loss on samples whose quantum is not learned", positive
 tau = declare("tau", r"\tau", "examples of a quantum needed to learn it", positive=True)
 
 quanta_probability = register(
-    "emergence.quanta_probability", k ** -(alpha_q + 1) / Zeta(alpha_q + 1), [k, alpha_q],
+    "emergence.quanta_probability", k ** -(alpha_q + 1) / sp.zeta(alpha_q + 1), [k, alpha_q],
     source=f"{MICHAUD}, §3 (Zipf law, exponent alpha + 1)",
     description="use frequency of the k-th quantum, k^-(alpha+1) / zeta(alpha+1); sums to 1",
 ).expr
 register(
-    "emergence.quanta_loss_discrete", a_q + (b_q - a_q) * Zeta(alpha_q + 1, n_int + 1) / Zeta(alpha_q + 1),
+    "emergence.quanta_loss_discrete", a_q + (b_q - a_q) * sp.zeta(alpha_q + 1, n_int + 1) / sp.zeta(alpha_q + 1),
     [n_int, alpha_q, a_q, b_q],
     source=f"{MICHAUD}, §3 (exact tail sum, a Hurwitz zeta)",
     description="mean loss after learning the n most frequent quanta: a + (b - a) sum_{k > n} p_k",
