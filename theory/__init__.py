@@ -1,0 +1,1 @@
+"""The models in SymPy, each formula written once with its source."""
