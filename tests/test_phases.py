@@ -13,9 +13,11 @@ from derivations.phases import (
     HuangSetting,
     classify_liu,
     huang_equilibrium,
+    huang_model_values,
     huang_zone,
     liu_phase_diagram,
 )
+from derivations.simulate import simulate
 from theory.dynamics import CROSS_ENTROPY
 from theory.symbols import P_G, P_M, f, kappa, p, q, w_G, w_M
 from theory.symbols import lam as lam_sym
@@ -67,6 +69,16 @@ def test_huang_equilibrium_ratio_at_full_capacity():
     p_m = (4000.0 / SETTING.B_crit) ** 0.5
     expected = evaluate("grokking.equilibrium_ratio", P_G=p_g, P_M=p_m, p=2.0, kappa=1.2)
     assert eq["w_G"][0, 0] / eq["w_M"][0, 0] == pytest.approx(expected, rel=1e-6)
+
+
+@given(size=st.floats(8.0, 300.0), data=st.floats(500.0, 8000.0))
+def test_training_ends_at_the_huang_equilibrium(size, data):
+    # The phase diagram reads the Newton minimum; the gradient flow run long enough must end there.
+    values = {k: float(v) for k, v in huang_model_values(np.array(size), np.array(data)).items()}
+    tr = simulate(CROSS_ENTROPY, 1e7, values, n_points=3)
+    eq = huang_equilibrium(np.array([size]), np.array([data]))
+    assert tr.final("w_G") == pytest.approx(eq["w_G"][0, 0], rel=1e-6)
+    assert tr.final("w_M") == pytest.approx(eq["w_M"][0, 0], rel=1e-6)
 
 
 def _dip_depth(curve: np.ndarray) -> float:
