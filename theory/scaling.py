@@ -39,6 +39,13 @@ alpha_N = declare("alpha_N", r"\alpha_N", "Kaplan's parameter exponent", POSITIV
 alpha_D = declare("alpha_D", r"\alpha_D", "Kaplan's token exponent", positive=True)
 alpha_S = declare("alpha_S", r"\alpha_S", "Kaplan's step exponent", positive=True)
 alpha_B = declare("alpha_B", r"\alpha_B", "Kaplan's critical-batch exponent", positive=True)
+L = declare("L", "L", "target loss, nats/token", positive=True)
+S = declare("S", "S", "optimizer steps taken", positive=True)
+batch = declare("batch", "B", "batch size in tokens", positive=True, unit="tokens")
+B_star = declare("B_star", "B_*", "Kaplan's critical-batch scale constant", positive=True, unit="tokens")
+C_min = declare("C_min", r"C_{\min}", "compute at the critical batch size", positive=True, unit="PF-days")
+C_c = declare("C_c", r"C_c^{\min}", "Kaplan's compute scale constant", positive=True, unit="PF-days")
+alpha_C = declare("alpha_C", r"\alpha_C^{\min}", "Kaplan's compute exponent", positive=True)
 
 # --- Kaplan et al. 2020 ---------------------------------------------------------------------------------
 kaplan_params_loss = register(
@@ -64,6 +71,27 @@ kaplan_steps_loss = register(
     description="loss after S_min steps at the critical batch size; additive in the N and S terms",
 ).expr
 
+kaplan_compute_loss = register(
+    "scaling.kaplan_compute_loss", (C_c / C_min) ** alpha_C, [C_min, C_c, alpha_C],
+    source=f"{KAPLAN}, §1.2 Eq. (1.3)",
+    description="loss on the compute-efficient frontier, C_min in PF-days (1 PF-day = 8.64e19 FLOP)",
+).expr
+critical_batch = register(
+    "scaling.kaplan_critical_batch", B_star / L ** (1 / alpha_B), [L, B_star, alpha_B],
+    source=f"{KAPLAN}, §5.1 (B_crit(L) fit)",
+    description="critical batch size in tokens at loss L: larger batches waste compute, smaller ones steps",
+).expr
+register(
+    "scaling.kaplan_min_steps", S / (1 + critical_batch / batch), [S, batch, L, B_star, alpha_B],
+    source=f"{KAPLAN}, §5.1 (step adjustment)",
+    description="steps S_min a run of S steps at batch B would need at a batch much larger than critical",
+)
+register(
+    "scaling.kaplan_min_compute", 6 * N * batch * S / (1 + batch / critical_batch),
+    [N, batch, S, L, B_star, alpha_B],
+    source=f"{KAPLAN}, §5.1 (compute adjustment) with C = 6 N B S",
+    description="compute C_min (FLOP) a run would need at a batch much smaller than critical",
+)
 register(
     "scaling.kaplan_min_compute_exponent", 1 / (1 / alpha_S + 1 / alpha_B + 1 / alpha_N), [alpha_S, alpha_B, alpha_N],
     source=f"{KAPLAN}, §6 (alpha_C^min from the L(N, S) and B_crit fits)",
@@ -125,6 +153,9 @@ KAPLAN_SETS = {
                      source=f"{KAPLAN}, Table 2 (L(N, D))"),
         ParameterSet("kaplan_steps", {"N_c": 6.5e13, "S_c": 2.1e3, "alpha_N": 0.077, "alpha_S": 0.76},
                      source=f"{KAPLAN}, Table 3 (L(N, S))"),
+        ParameterSet("kaplan_compute", {"C_c": 3.1e8, "alpha_C": 0.050},
+                     source=f"{KAPLAN}, §1.2 Eq. (1.3) (C_min in PF-days)"),
+        ParameterSet("kaplan_batch", {"B_star": 2e8, "alpha_B": 0.21}, source=f"{KAPLAN}, §5.1 (B_crit(L) fit)"),
         ParameterSet("kaplan_single", {"N_c": 8.8e13, "D_c": 5.4e13, "alpha_N": 0.076, "alpha_D": 0.095},
                      source=f"{KAPLAN}, §1.2 Eqs. (1.1)-(1.2) (single-variable fits)"),
     )

@@ -1,0 +1,114 @@
+"""Kaplan et al.'s derived results, from their fitted forms in :mod:`theory.scaling`.
+
+* **Compute-efficient frontier.** To reach loss L with N parameters at the critical batch, L(N, S_min)
+  fixes the steps S_min(N, L), and the compute is C_min = 6 N B_crit(L) S_min. Minimizing it over N gives
+  N_opt(L), and along that frontier N, B_crit and S_min are powers of C_min with exponents
+  alpha_C/alpha_N, alpha_C/alpha_B, alpha_C/alpha_S, where alpha_C = 1/(1/alpha_S + 1/alpha_B + 1/alpha_N)
+  is Kaplan's §6 exponent (tests check the derived and the printed forms agree). With the rounded
+  fits N ~ C^0.68, not the empirical 0.73 Kaplan also report.
+* **Overfitting.** delta L = L(N, D)/L(N, inf) - 1 from the joint form; keeping it below delta needs
+  D >= D_c (N/N_c)^(alpha_N/alpha_D) / ((1 + delta)^(1/alpha_D) - 1), Kaplan's "D > 5e3 N^0.74" at
+  delta = 0.02.
+* **Early stopping.** The step at which L(N, S) has fallen to within L(N, D) - L(N, inf) of its
+  converged value, a lower bound on the early-stopping step.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derivations.cache import Derivations
+from theory.registry import register
+from theory.scaling import (
+    KAPLAN,
+    L,
+    N,
+    S_min,
+    alpha_B,
+    alpha_N,
+    alpha_S,
+    critical_batch,
+    kaplan_loss,
+    kaplan_params_loss,
+    kaplan_steps_loss,
+)
+from theory.symbols import D, declare
+
+_store = Derivations(__name__)
+DERIVED = f"{KAPLAN}, §6.1 (derived here from Eqs. (1.6) and the B_crit(L) fit)"
+
+delta = declare("delta_L", r"\delta", "tolerated relative excess loss from finite data", positive=True)
+
+# --- compute-efficient frontier -----------------------------------------------------------------------
+steps_to_loss = _store("steps_to_loss", lambda: sp.solve(sp.Eq(kaplan_steps_loss, L), S_min)[0])
+"""S_min(N, L): steps at the critical batch for an N-parameter model to reach loss L (needs L > L(N))."""
+compute_to_loss = 6 * N * critical_batch * steps_to_loss
+frontier_params = _store(
+    "frontier_params", lambda: sp.solve(sp.diff(sp.expand_log(sp.log(compute_to_loss), force=True), N), N)[0]
+)
+"""N_opt(L): the model size that reaches loss L with the least compute."""
+frontier_compute = sp.simplify(compute_to_loss.subs(N, frontier_params))
+frontier_steps = sp.simplify(steps_to_loss.subs(N, frontier_params))
+
+
+def _exponent_in_compute(expr: sp.Expr) -> sp.Expr:
+    """d log(expr)/d log(C_min) along the frontier, both sides parameterized by the loss L."""
+    def slope(e: sp.Expr) -> sp.Expr:
+        return sp.diff(sp.expand_log(sp.log(e), force=True), L)
+    return sp.simplify(slope(expr) / slope(frontier_compute))
+
+
+frontier_loss_exponent = sp.simplify(-1 / (L * sp.diff(sp.expand_log(sp.log(frontier_compute), force=True), L)))
+register(
+    "scaling.kaplan_frontier_loss_exponent", frontier_loss_exponent, [alpha_S, alpha_B, alpha_N], source=DERIVED,
+    description="alpha_C in L ~ C_min^-alpha_C along the derived frontier (Kaplan's min_compute_exponent)",
+)
+register(
+    "scaling.kaplan_frontier_params_exponent", _exponent_in_compute(frontier_params), [alpha_S, alpha_B, alpha_N],
+    source=DERIVED, description="N_opt ~ C_min^(alpha_C/alpha_N) along the compute-efficient frontier",
+)
+register(
+    "scaling.kaplan_frontier_batch_exponent", _exponent_in_compute(critical_batch), [alpha_S, alpha_B, alpha_N],
+    source=DERIVED, description="B_crit ~ C_min^(alpha_C/alpha_B) along the compute-efficient frontier",
+)
+register(
+    "scaling.kaplan_frontier_steps_exponent", _exponent_in_compute(frontier_steps), [alpha_S, alpha_B, alpha_N],
+    source=DERIVED, description="S_min ~ C_min^(alpha_C/alpha_S) along the compute-efficient frontier",
+)
+
+def _parameters(expr: sp.Expr, *leading: sp.Symbol) -> list[sp.Symbol]:
+    """The free symbols of ``expr``: ``leading`` first, the constants after them in name order."""
+    return [*leading, *sorted(expr.free_symbols - set(leading), key=str)]
+
+
+# --- overfitting and early stopping ---------------------------------------------------------------------
+OVERFIT = f"{KAPLAN}, §4.2 (derived here from the joint form Eq. (1.5))"
+# L(N, D) is a power base^alpha_D, so L(N, D)/L(N, inf) is (base(N, D)/base(N, inf))^alpha_D.
+_base, _power = kaplan_loss.as_base_exp()
+_converged_base = _store("converged_base", lambda: sp.limit(_base, D, sp.oo))
+converged_loss = sp.powdenest(_converged_base**_power, force=True)
+"""L(N, inf) of the joint form: the single-variable L(N) = (N_c/N)^alpha_N with the joint fit's constants."""
+overfitting = sp.powsimp(sp.expand(_base / _converged_base), force=True) ** _power - 1
+register(
+    "scaling.kaplan_overfitting", overfitting, _parameters(overfitting, N, D),
+    source=OVERFIT, description="delta L = L(N, D)/L(N, inf) - 1: relative excess loss from finite data",
+)
+data_for_overfitting = _store("data_for_overfitting", lambda: sp.solve(sp.Eq(overfitting, delta), D)[0])
+register(
+    "scaling.kaplan_data_to_avoid_overfitting", data_for_overfitting,
+    _parameters(data_for_overfitting, N, delta), source=OVERFIT,
+    description="tokens D at which delta L equals delta; D ~ N^(alpha_N/alpha_D) (5e3 N^0.74 at delta = 0.02)",
+)
+_excess = sp.Symbol("excess", positive=True)  # L(N, D) - L(N, inf), kept whole while solving
+early_stopping_steps = _store(
+    "early_stopping_steps",
+    lambda: sp.solve(sp.Eq(kaplan_steps_loss - kaplan_params_loss, _excess), S_min)[0],
+).subs(_excess, kaplan_loss - converged_loss)
+register(
+    "scaling.kaplan_early_stopping_steps", early_stopping_steps,
+    _parameters(early_stopping_steps, N, D),
+    source=f"{KAPLAN}, §5.3 (derived here from Eqs. (1.5) and (1.6))",
+    description="S_c/(L(N, D) - L(N, inf))^(1/alpha_S): steps before finite data stops the loss falling",
+)
+
+_store.save()
