@@ -8,15 +8,22 @@ import numpy as np
 
 from derivations.compile import broadcast_call, compile_expr
 from theory.registry import Formula, get
+from theory.symbols import Domain
 
 
-def _as_array(name: str, value: object) -> np.ndarray:
+def check_domain(name: str, value: object, domain: Domain, description: str = "") -> np.ndarray:
+    """``value`` as a float array, or a ``ValueError`` naming ``name`` if it is non-numeric, NaN, or
+    outside ``domain`` (infinities pass only where the domain is unbounded and they lie in it)."""
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"{name} must be a number, got NaN")
+    bad = ~domain.contains_array(arr)
+    if np.any(bad):
+        detail = f" ({description})" if description else ""
+        raise ValueError(f"{name} must be in {domain}{detail}, got {arr[bad].flat[0]:g}")
     return arr
 
 
@@ -31,11 +38,9 @@ def check_arguments(formula: Formula, values: Mapping[str, object]) -> dict[str,
         raise ValueError(f"{formula.name}: missing parameter(s) {', '.join(missing)}")
     arrays = {}
     for p in formula.params:
-        arr = _as_array(p.name, values[p.name])
-        bad = ~p.domain.contains_array(arr)
-        if np.any(bad):
-            first = arr[bad].flat[0]
-            raise ValueError(f"{p.name} must be in {p.domain} ({p.description}), got {first:g}")
+        arr = check_domain(p.name, values[p.name], p.domain, p.description)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{p.name} must be finite, got {values[p.name]!r}")
         arrays[p.name] = arr
     args = [arrays[n] for n in names]
     for c in formula.constraints:

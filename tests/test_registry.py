@@ -53,8 +53,10 @@ def test_evaluation_broadcasts_and_never_returns_nan():
     formula = register("test.log", sp.log(z), [z], source="none (test)", description="log, undefined for z < 0")
     with pytest.raises(ValueError, match="undefined"):
         evaluate(formula, z_test=-1.0)
-    with pytest.raises(ValueError, match="z_test must be finite"):
+    with pytest.raises(ValueError, match="z_test must be a number, got NaN"):
         evaluate(formula, z_test=float("nan"))
+    with pytest.raises(ValueError, match="z_test must be finite"):
+        evaluate(formula, z_test=float("inf"))
 
 
 def test_unknown_names_suggest_close_ones():
