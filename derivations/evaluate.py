@@ -13,7 +13,7 @@ from theory.symbols import Domain
 
 def check_domain(name: str, value: object, domain: Domain, description: str = "") -> np.ndarray:
     """``value`` as a float array, or a ``ValueError`` naming ``name`` if it is non-numeric, NaN, or
-    outside ``domain`` (infinities pass only where the domain is unbounded and they lie in it)."""
+    outside ``domain`` (whose open ends exclude the infinities)."""
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -38,10 +38,7 @@ def check_arguments(formula: Formula, values: Mapping[str, object]) -> dict[str,
         raise ValueError(f"{formula.name}: missing parameter(s) {', '.join(missing)}")
     arrays = {}
     for p in formula.params:
-        arr = check_domain(p.name, values[p.name], p.domain, p.description)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{p.name} must be finite, got {values[p.name]!r}")
-        arrays[p.name] = arr
+        arrays[p.name] = check_domain(p.name, values[p.name], p.domain, p.description)
     args = [arrays[n] for n in names]
     for c in formula.constraints:
         ok = compile_expr(formula.symbols, c.relation)(*args)
