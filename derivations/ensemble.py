@@ -19,9 +19,11 @@ import numpy as np
 import sympy as sp
 
 from derivations.compile import broadcast_call, compile_expr, compile_model
+from derivations.evaluate import check_domain
 from derivations.flow import coordinate_jacobian
 from derivations.simulate import Event
 from theory.dynamics import Model
+from theory.symbols import info
 
 GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
 
@@ -49,7 +51,8 @@ def _values_to_arrays(model: Model, values: Mapping[str, object]) -> tuple[dict,
     unknown = sorted(set(values) - set(by_name))
     if unknown:
         raise ValueError(f"unknown parameter(s) {', '.join(unknown)} for model {model.name}")
-    merged = {s: np.ravel(np.asarray(values.get(s.name, v), dtype=float)) for s, v in model.defaults.items()}
+    merged = {s: np.ravel(check_domain(s.name, values.get(s.name, v), info(s).domain, info(s).description))
+              for s, v in model.defaults.items()}
     n = int(np.broadcast_shapes(*[a.shape for a in merged.values()])[0])
     return {s: np.broadcast_to(a, (n,)).copy() for s, a in merged.items()}, n
 

@@ -20,7 +20,7 @@ from theory.dynamics import SQUARED_LOSS
 from theory.symbols import NONNEGATIVE, POSITIVE, Domain
 
 Y, C_M, C_G = 1.0, 0.1, 5.0  # target margin and costs: D_crit = c_g / c_m = 50 examples
-CRITICAL_DATA_SIZE = C_G / C_M
+CRITICAL_DATA_SIZE = evaluate("grokking.critical_data_size", c_m=C_M, c_g=C_G)
 BASE_HORIZON = 1e5  # steps at lr = 1: long enough for grokking at data_ratio >= 1.1 with lam = 0.01
 
 EVENTS = {

@@ -84,6 +84,14 @@ register(
     constraints=[(lam * c_m * D < 2 * y, "the memorizer has a positive stationary margin only if lam c_m D < 2 y")],
 )
 
+# Weight decay at which a circuit alone can no longer fit (stationary margin down to y/2): Liu's phase edges.
+_FIT_EDGES = {"memorizer": (memorizing_margin, [y, c_m, D]), "generalizer": (generalizing_margin, [y, c_g])}
+for _name, (_margin, _params) in _FIT_EDGES.items():
+    register(
+        f"grokking.{_name}_fit_weight_decay", sp.solve(sp.Eq(_margin, y / 2), lam)[0], _params, source=TC,
+        description=f"weight decay above which the {_name} alone has a stationary margin below y/2",
+    )
+
 # Competitive exclusion: the growth rate of a vanishing circuit at the other's fixed point (the Jacobian
 # eigenvalue transverse to it). Its sign decides which circuit can invade, hence the winner.
 invasion_rate = sp.factor(rate_m.subs({m: 0, g: generalizing_margin}))

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 
@@ -19,12 +20,31 @@ import sympy as sp
 
 from derivations.compile import broadcast_call, compile_expr
 from derivations.ensemble import integrate_ensemble
-from derivations.evaluate import evaluate
+from derivations.evaluate import check_domain, evaluate
 from derivations.grokking import C_G, C_M, CRITICAL_DATA_SIZE, Y
 from derivations.simulate import Event
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
-from theory.symbols import P_G, P_M, A_mem, B_crit, D, M, beta_m, f, kappa, lam, mu, nu, p, q, w_G, w_M
+from theory.symbols import (
+    NONNEGATIVE,
+    P_G,
+    P_M,
+    POSITIVE,
+    A_mem,
+    B_crit,
+    D,
+    M,
+    beta_m,
+    f,
+    kappa,
+    lam,
+    mu,
+    nu,
+    p,
+    q,
+    w_G,
+    w_M,
+)
 
 LIU_PHASES = ("confusion", "memorization", "grokking", "comprehension")
 HUANG_ZONES = ("progression", "ungrokking", "grokking", "semi-grokking")
@@ -49,7 +69,10 @@ def liu_phase_diagram(
     data_ratios: np.ndarray, weight_decays: np.ndarray, horizon: float = 1e5, rate_ratio: float = 0.1,
 ) -> dict[str, np.ndarray]:
     """Event times and phases on the grid weight_decays x data_ratios (rows: weight decay)."""
-    dd, ll = np.meshgrid(np.asarray(data_ratios, float), np.asarray(weight_decays, float))
+    dd, ll = np.meshgrid(check_domain("data_ratios", data_ratios, POSITIVE, "D / D_crit"),
+                         check_domain("weight_decays", weight_decays, NONNEGATIVE))
+    check_domain("horizon", horizon, POSITIVE, "steps")
+    check_domain("rate_ratio", rate_ratio, POSITIVE, "eta_g / eta_m")
     values = {"y": Y, "c_m": C_M, "c_g": C_G, "D": dd.ravel() * CRITICAL_DATA_SIZE, "lam": ll.ravel(),
               "eta_m": 1.0, "eta_g": rate_ratio}
     result = integrate_ensemble(SQUARED_LOSS, values, horizon, events=_CIRCUIT_EVENTS)
@@ -60,6 +83,17 @@ def liu_phase_diagram(
 
 
 # --- Huang et al.: equilibrium of the cross-entropy model over (M, D) ------------------------------------
+def _critical_curve_through(readoffs: tuple[tuple[float, float], ...]) -> tuple[float, float]:
+    """(B_crit, nu) of D_crit = B_crit M^-nu (theory.circuits) through two (M, D_crit) read-offs."""
+    equations = [sp.Eq(sp.log(circuits.critical_data_size_of_model.subs({M: size})), sp.log(d))
+                 for size, d in readoffs]
+    (solution,) = sp.solve([sp.expand_log(e, force=True) for e in equations], [B_crit, nu], dict=True)
+    return float(solution[B_crit]), float(solution[nu])
+
+
+_HUANG_B_CRIT, _HUANG_NU = _critical_curve_through(((32.0, 4000.0), (64.0, 3000.0)))
+
+
 @dataclass(frozen=True)
 class HuangSetting:
     """Illustrative constants echoing Huang et al.'s read-offs (their §4.2): D_crit(32) = 4000,
@@ -68,14 +102,18 @@ class HuangSetting:
 
     A_mem: float = 4.5
     mu: float = 2.0
-    nu: float = float(np.log(4 / 3) / np.log(2))
-    B_crit: float = 4000.0 * 32.0 ** float(np.log(4 / 3) / np.log(2))
+    nu: float = _HUANG_NU
+    B_crit: float = _HUANG_B_CRIT
     beta: float = 0.5
     q: int = 113
     lam: float = 0.005
     p: float = 2.0
     kappa: float = 1.2
     difficulty: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name, value in dataclasses.asdict(self).items():
+            check_domain(name, value, POSITIVE, "HuangSetting field")
 
     def curve_values(self) -> dict[str, float]:
         return {"A_mem": self.A_mem, "mu": self.mu, "B_crit": self.B_crit * self.difficulty, "nu": self.nu}
@@ -107,7 +145,8 @@ def _huang_inputs():
 def huang_model_values(model_sizes: np.ndarray, data_sizes: np.ndarray, setting: HuangSetting = HuangSetting()
                        ) -> dict[str, np.ndarray]:
     """Cross-entropy model parameters (q, lam, p, kappa, P_G, P_M, f) at each (M, D), broadcast together."""
-    mm, dd = np.broadcast_arrays(np.asarray(model_sizes, float), np.asarray(data_sizes, float))
+    mm, dd = np.broadcast_arrays(check_domain("model_sizes", model_sizes, POSITIVE),
+                                 check_domain("data_sizes", data_sizes, POSITIVE))
     cv = setting.curve_values()
     p_g, p_m, frac = broadcast_call(_huang_inputs(), mm.shape, mm, dd, cv["A_mem"], cv["mu"], cv["B_crit"],
                                     cv["nu"], setting.beta)
@@ -152,7 +191,9 @@ def huang_zone(model_sizes: np.ndarray, data_sizes: np.ndarray, setting: HuangSe
                band: float = 0.15) -> np.ndarray:
     """Zone index into :data:`HUANG_ZONES` (rows: data size): progression if D > D_mem(M); else
     semi-grokking if |ln(D / D_crit(M))| <= band; else grokking if D > D_crit(M); else ungrokking."""
-    mm, dd = np.meshgrid(np.asarray(model_sizes, float), np.asarray(data_sizes, float))
+    mm, dd = np.meshgrid(check_domain("model_sizes", model_sizes, POSITIVE),
+                         check_domain("data_sizes", data_sizes, POSITIVE))
+    check_domain("band", band, NONNEGATIVE, "half-width of the semi-grokking band in ln D")
     cv = setting.curve_values()
     d_mem = evaluate("huang.memorization_capacity", A_mem=cv["A_mem"], M=mm, mu=cv["mu"])
     d_crit = evaluate("huang.critical_data_size", B_crit=cv["B_crit"], M=mm, nu=cv["nu"])

@@ -19,6 +19,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from derivations.compile import CompiledModel, compile_model
+from derivations.evaluate import check_domain
 from theory.dynamics import Model
 from theory.symbols import info
 
@@ -74,11 +75,7 @@ def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -
         if name not in by_name:
             raise ValueError(f"unknown parameter {name!r} for model {model.name}; known: {', '.join(sorted(by_name))}")
         symbol = by_name[name]
-        domain = info(symbol).domain
-        value = float(value)
-        if not domain.contains(value):
-            raise ValueError(f"{name} must be in {domain}, got {value:g}")
-        values[symbol] = value
+        values[symbol] = float(check_domain(name, value, info(symbol).domain, info(symbol).description))
     return values
 
 

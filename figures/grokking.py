@@ -259,9 +259,11 @@ def _(d: dict) -> plt.Figure:
     cmap = ListedColormap(["#bbbbbb", "#E69F00", "#56B4E9", "#009E73"])
     ax.pcolormesh(d["data_ratio"], d["weight_decay"], d["phase"], cmap=cmap, vmin=-0.5, vmax=3.5, shading="nearest")
     r = d["data_ratio"]
-    ax.plot(r, Y / (C_M * r * CRITICAL_DATA_SIZE), "k--", lw=0.9, label="lam = y/(c_m D): memorizer cannot fit")
+    memorizer_edge = evaluate("grokking.memorizer_fit_weight_decay", y=Y, c_m=C_M, D=r * CRITICAL_DATA_SIZE)
+    ax.plot(r, memorizer_edge, "k--", lw=0.9, label="lam = y/(c_m D): memorizer cannot fit")
     ax.axvline(1.0, color="k", lw=0.9, label="D = D_crit")
-    ax.axhline(Y / C_G, color="k", ls=":", lw=0.9, label="lam = y/c_g: generalizer cannot fit")
+    ax.axhline(evaluate("grokking.generalizer_fit_weight_decay", y=Y, c_g=C_G), color="k", ls=":", lw=0.9,
+               label="lam = y/c_g: generalizer cannot fit")
     ax.axvline(float(d["comprehension_ratio_no_decay"]), color="k", ls="-.", lw=0.9, label="comprehension size (lam=0)")
     for i, name in enumerate(LIU_PHASES):
         ax.plot([], [], "s", color=cmap(i), label=name)

@@ -32,7 +32,7 @@ def test_corrupt_file_is_recomputed(tmp_path, monkeypatch):
     assert Derivations("demo")("v", lambda: x + 2) == x + 2
 
 
-def test_off_disables(tmp_path, monkeypatch):
+def test_off_disables(monkeypatch):
     monkeypatch.setenv("CIRCUITCOMP_CACHE", "off")
     store = Derivations("demo")
     store("v", lambda: x)

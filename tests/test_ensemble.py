@@ -39,3 +39,10 @@ def test_final_state_matches_lsoda_and_never_is_inf():
 def test_unknown_parameter_is_named():
     with pytest.raises(ValueError, match="bogus"):
         integrate_ensemble(SQUARED_LOSS, {"bogus": 1.0}, 10.0)
+
+
+def test_out_of_domain_parameter_is_named_with_its_domain():
+    with pytest.raises(ValueError, match=r"D must be in \(0, inf\)"):
+        integrate_ensemble(SQUARED_LOSS, {"D": np.array([10.0, -1.0])}, 10.0)
+    with pytest.raises(ValueError, match="lam must be a number"):
+        integrate_ensemble(SQUARED_LOSS, {"lam": np.nan}, 10.0)

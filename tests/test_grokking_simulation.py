@@ -1,5 +1,5 @@
 """Closed forms against the simulated gradient flow, where their assumptions hold, and the grokking family's
-behaviour (grok, no grok, ungrok, critical slowing, 1/lam delay) as the issue's acceptance runs."""
+behaviour (grok, no grok, ungrok, critical slowing, 1/lam delay) through the CLI's defaults."""
 
 import math
 

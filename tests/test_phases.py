@@ -115,3 +115,16 @@ def test_zone_map():
     zones = huang_zone(np.array([8.0, 32.0, 200.0]), np.array([3000.0]))
     # M = 8: capacity 288 < 3000 -> progression; M = 32: D_crit = 4000 > 3000 -> ungrokking; M = 200 -> grokking.
     assert list(zones[0]) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: huang_equilibrium(np.array([-1.0]), np.array([100.0])), "model_sizes"),
+    (lambda: huang_zone(np.array([10.0]), np.array([np.nan])), "data_sizes"),
+    (lambda: huang_zone(np.array([10.0]), np.array([100.0]), band=-0.1), "band"),
+    (lambda: liu_phase_diagram(np.array([1.0]), np.array([-1e-3])), "weight_decays"),
+    (lambda: liu_phase_diagram(np.array([0.0]), np.array([1e-3])), "data_ratios"),
+    (lambda: HuangSetting(difficulty=0.0), "difficulty"),
+])
+def test_phase_diagrams_name_the_bad_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

@@ -168,8 +168,3 @@ def formulas() -> list[Formula]:
     """All registered formulas, sorted by name."""
     load_all()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
-
-
-def cite(name: str) -> str:
-    """The source of a formula."""
-    return get(name).source

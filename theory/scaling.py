@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import sympy as sp
-
 from theory.registry import register
 from theory.symbols import POSITIVE, D, declare
 
@@ -161,14 +159,3 @@ KAPLAN_SETS = {
     )
 }
 """Kaplan-form parameter sets (N in non-embedding parameters, D in tokens)."""
-
-chinchilla_symbols = {"N": N, "D": D, "E": E, "A": A, "B": B, "alpha": alpha, "beta": beta}
-
-
-def chinchilla_values(name: str) -> dict[sp.Symbol, float]:
-    """A named Chinchilla parameter set as a substitution dict {symbol: value}."""
-    try:
-        values = CHINCHILLA_SETS[name].values
-    except KeyError:
-        raise KeyError(f"unknown parameter set {name!r}; choose from {', '.join(CHINCHILLA_SETS)}") from None
-    return {chinchilla_symbols[k]: v for k, v in values.items()}
