@@ -9,7 +9,7 @@ Everything here is solved, differentiated, integrated or taken as a limit, never
   the onset, and the scale where a finite test set first resolves a nonzero accuracy;
 * critical-scale law: 1 - 1/e at N_c, steepest at N_c in ln N (at N_c ((alpha-1)/alpha)^(1/alpha) in N),
   quantiles, the 10-90% width ratio (ln 10 / ln(10/9))^(1/alpha), the probability mass inside the
-  documents' emergence window, and the onset;
+  window N_c (1 +- eps) where emergence is informally said to happen, and the onset;
 * the plain argmax |d^2L/dN^2| of a pure power law has no stationary point (|L''| falls monotonically),
   while the curvature of the curve (ln N, L) peaks where alpha_N L = 1/sqrt 2: a point that moves
   with the unit of L;
@@ -23,8 +23,8 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from theory.emergence import (
-    DOCS,
     DU,
+    INFORMAL,
     MICHAUD,
     N0,
     SCHAEFFER,
@@ -118,10 +118,10 @@ register(
     diverges="at n_test = 1 (accuracy 1 is reached only as N -> infinity)",
 )
 
-# --- the documents' critical-scale law ------------------------------------------------------------------
+# --- the informal critical-scale law --------------------------------------------------------------------
 register(
     "emergence.critical_scale_value_at_critical", critical_scale_probability.subs(N, N_c), [],
-    source=f"{DOCS}, item 1; derived here",
+    source=f"{INFORMAL}: the critical-scale law; derived here",
     description="probability at N = N_c: 1 - 1/e ~ 0.632, not 1/2 and not a step, whatever alpha",
 )
 critical_scale_steepest_log = _store(
@@ -129,46 +129,48 @@ critical_scale_steepest_log = _store(
 )
 register(
     "emergence.critical_scale_steepest_log_scale", critical_scale_steepest_log, [N_c, alpha],
-    source=f"{DOCS}, item 1; derived here", description="inflection in ln N of the critical-scale law: N_c itself",
+    source=f"{INFORMAL}: the critical-scale law; derived here",
+    description="inflection in ln N of the critical-scale law: N_c itself",
 )
 register(
     "emergence.critical_scale_max_log_slope",
     _tidy(log_derivative(critical_scale_probability, 1).subs(N, critical_scale_steepest_log)), [alpha],
-    source=f"{DOCS}, item 1; derived here", description="maximum slope dP/dln N, alpha/e",
+    source=f"{INFORMAL}: the critical-scale law; derived here", description="maximum slope dP/dln N, alpha/e",
 )
 register(
     "emergence.critical_scale_steepest_scale",
     _store("steepest_linear", lambda: _tidy(sp.solve(sp.factor(sp.diff(critical_scale_probability, N, 2)), N)[0])),
     [N_c, alpha],
-    source=f"{DOCS}, item 1; derived here",
+    source=f"{INFORMAL}: the critical-scale law; derived here",
     description="inflection in N (linear axis): N_c ((alpha - 1)/alpha)^(1/alpha); none for alpha <= 1",
     constraints=[(alpha > 1, "a linear-axis inflection needs alpha > 1")],
 )
 critical_scale_quantile = _store("quantile", lambda: sp.solve(sp.Eq(critical_scale_probability, level), N)[0])
 register(
     "emergence.critical_scale_quantile", critical_scale_quantile, [level, N_c, alpha],
-    source=f"{DOCS}, item 1; derived here", description="scale at which the probability reaches P",
+    source=f"{INFORMAL}: the critical-scale law; derived here", description="scale at which the probability reaches P",
 )
 critical_scale_width = _tidy(sp.expand_log(
     critical_scale_quantile.subs(level, sp.Rational(9, 10)) / critical_scale_quantile.subs(level, sp.Rational(1, 10)),
     force=True))
 register(
     "emergence.critical_scale_width_ratio", critical_scale_width, [alpha],
-    source=f"{DOCS}, item 1; derived here",
+    source=f"{INFORMAL}: the critical-scale law; derived here",
     description="N_90 / N_10, the 10-90% width: (ln 10 / ln(10/9))^(1/alpha); about 2.6 at alpha = 3.2",
 )
 register(
     "emergence.window_probability_mass",
     critical_scale_probability.subs(N, N_c * (1 + eps)) - critical_scale_probability.subs(N, N_c * (1 - eps)),
     [alpha, eps],
-    source=f"{DOCS}, items 1 and 4; derived here",
+    source=(f"{INFORMAL}: the critical-scale law, and the claim that emergence happens within N_c (1 +- eps); "
+            "derived here"),
     description="probability gained inside the window [N_c (1 - eps), N_c (1 + eps)]; 0.23 for alpha 3.2, eps 0.1",
     domains={eps: UNIT_INTERVAL},
 )
 register(
     "emergence.critical_scale_onset_scale", _store("critical_onset", lambda: _onset(critical_scale_probability)),
     [N_c, alpha],
-    source=f"{DOCS}, item 5 (emergence point); maximum of d^2P/dln N^2 derived here",
+    source=f"{INFORMAL}: the critical-scale law's emergence point; maximum of d^2P/dln N^2 derived here",
     description="knee of the critical-scale law on a log axis: N_c ((3 - sqrt 5)/2)^(1/alpha), P ~ 0.32 there",
 )
 
@@ -182,11 +184,11 @@ power_law_curvature_scale = _store(
 )
 register(
     "emergence.power_law_curvature_scale", power_law_curvature_scale, [N_c, alpha_N],
-    source=f"{DOCS}, item 5 (argmax |d^2L/dN^2|); curvature of (ln N, L) derived here",
+    source=f"{INFORMAL}: the emergence point taken as argmax |d^2L/dN^2|; curvature of (ln N, L) derived here",
     description="where the curve (ln N, L = (N_c/N)^alpha_N) bends most: alpha_N L = 1/sqrt 2; depends on L's unit",
 )
 
-# --- signal-to-noise of an average (the documents' item 7, made precise) -----------------------------------
+# --- signal-to-noise of an average (the informal claim that it jumps above N_c, made precise) ------------
 snr_1 = declare("snr_1", r"\mathrm{SNR}_1", "signal-to-noise ratio of one noisy estimate", positive=True)
 _i, _sigma = sp.symbols("i sigma", positive=True)
 # Variance of the mean of N independent estimates of variance sigma^2: sum of N variances over N^2.
@@ -194,7 +196,7 @@ _variance_of_mean = sp.summation(_sigma**2, (_i, 1, N)) / N**2
 register(
     "emergence.averaged_signal_to_noise", sp.powsimp(snr_1 * _sigma / sp.sqrt(_variance_of_mean), force=True),
     [N, snr_1],
-    source=f"{DOCS}, item 7 (SNR 'jumps' above N_c); the average of N independent estimates, derived here",
+    source=f"{INFORMAL}: the claim that the SNR jumps above N_c; the average of N independent estimates, derived here",
     description="SNR of an average of N independent estimates, sqrt(N) SNR_1: smooth in N, with no jump",
 )
 

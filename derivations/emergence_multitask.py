@@ -35,7 +35,7 @@ from scipy.optimize import curve_fit, minimize
 
 from derivations.cache import Derivations
 from derivations.compile import compile_expr
-from derivations.evaluate import evaluate
+from derivations.evaluate import check_domain, evaluate
 from derivations.experiments import Setting, experiment
 from derivations.phases import HuangSetting, huang_equilibrium
 from theory import circuits
@@ -45,6 +45,7 @@ from theory.symbols import (
     NONNEGATIVE,
     P_M,
     POSITIVE,
+    REAL,
     A_mem,
     B_crit,
     D,
@@ -90,6 +91,8 @@ register(
 
 _store.save()
 
+POINTS = Domain(5.0, 2000.0, lo_closed=True, hi_closed=True, integer=True)
+
 
 @cache
 def _memorizer_alone():
@@ -106,7 +109,13 @@ def multitask_equilibrium(model_sizes: np.ndarray, algorithmic_data: float, memo
                           setting: HuangSetting | None = None) -> dict[str, np.ndarray]:
     """Circuit strengths and validation accuracy of the algorithmic task at each model size."""
     setting = setting or HuangSetting()
-    sizes = np.asarray(model_sizes, float)
+    sizes = check_domain("model_sizes", model_sizes, POSITIVE, "model sizes (hidden widths)")
+    if sizes.ndim != 1:
+        raise ValueError(f"model_sizes must be a 1-d sequence, got shape {sizes.shape}")
+    algorithmic_data = float(check_domain("algorithmic_data", algorithmic_data, POSITIVE,
+                                          "training examples of the algorithmic task"))
+    memorization_data = float(check_domain("memorization_data", memorization_data, NONNEGATIVE,
+                                           "random-label training examples"))
     cv = setting.curve_values()
     capacity = evaluate("huang.memorization_capacity", A_mem=cv["A_mem"], M=sizes, mu=cv["mu"])
     room = capacity > memorization_data
@@ -116,8 +125,10 @@ def multitask_equilibrium(model_sizes: np.ndarray, algorithmic_data: float, memo
     if room.any():
         spare[room] = evaluate("emergence.spare_model_size", M=sizes[room], D_r=memorization_data,
                                A_mem=cv["A_mem"], mu=cv["mu"])
-        # Huang's equilibrium at the spare size, with the algorithmic memorizer never short of capacity (f = 1).
-        eq = huang_equilibrium(spare[room], [algorithmic_data], dataclasses.replace(setting, A_mem=math.inf))
+        # Huang's equilibrium at the spare size, with the algorithmic memorizer never short of capacity: an A_mem
+        # giving D_mem(M_s) >= 2 D at every spare size makes f = Min(1, D_mem(M_s)/D) = 1 exactly.
+        roomy = dataclasses.replace(setting, A_mem=2 * algorithmic_data / spare[room].min() ** setting.mu)
+        eq = huang_equilibrium(spare[room], [algorithmic_data], roomy)
         w[0, room], w[1, room], validation[room] = eq["w_G"][0], eq["w_M"][0], eq["validation"][0]
     if not room.all():
         # No spare capacity: the memorizer alone. Its cost does not depend on M, so one solve serves all sizes.
@@ -132,9 +143,13 @@ def multitask_equilibrium(model_sizes: np.ndarray, algorithmic_data: float, memo
 
 def fit_critical_scale_law(model_sizes: np.ndarray, score: np.ndarray) -> tuple[float, float]:
     """Least-squares fit of the critical-scale law 1 - exp(-(M/M_c)^alpha) to a score in [0, 1]: (M_c, alpha)."""
+    sizes = check_domain("model_sizes", model_sizes, POSITIVE)
+    score = check_domain("score", score, REAL)
+    if sizes.ndim != 1 or sizes.shape != score.shape or sizes.size < 2:
+        raise ValueError(f"model_sizes and score must be 1-d of the same length >= 2, got shapes {sizes.shape} "
+                         f"and {score.shape}")
     law = get("emergence.critical_scale_probability")
     curve = compile_expr(law.symbols, law.expr)
-    sizes, score = np.asarray(model_sizes, float), np.asarray(score, float)
     middle = sizes[np.argmin(np.abs(score - 0.5))]
     (log_scale, steepness), _ = curve_fit(lambda m, ln_c, a: curve(m, np.exp(ln_c), a), sizes, score,
                                           p0=[math.log(middle), 2.0], bounds=([-np.inf, 1e-3], [np.inf, 100.0]))
@@ -143,6 +158,12 @@ def fit_critical_scale_law(model_sizes: np.ndarray, score: np.ndarray) -> tuple[
 
 def crossing_scale(model_sizes: np.ndarray, values: np.ndarray, level: float) -> float:
     """First model size at which an increasing curve reaches ``level`` (log-linear interpolation; nan: never)."""
+    model_sizes = check_domain("model_sizes", model_sizes, POSITIVE)
+    values = check_domain("values", values, REAL)
+    level = float(check_domain("level", level, REAL))
+    if model_sizes.ndim != 1 or model_sizes.shape != values.shape:
+        raise ValueError(f"model_sizes and values must be 1-d of the same length, got shapes {model_sizes.shape} "
+                         f"and {values.shape}")
     above = np.nonzero(values >= level)[0]
     if above.size == 0 or above[0] == 0:
         return math.nan
@@ -154,10 +175,13 @@ def crossing_scale(model_sizes: np.ndarray, values: np.ndarray, level: float) ->
 def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6000.0, difficulty: float = 1.0,
                   model_min: float = 4.0, model_max: float = 4000.0, points: int = 41) -> dict:
     """Validation curve over model sizes, the fitted critical-scale law and the closed-form transition."""
+    model_min = float(check_domain("model_min", model_min, POSITIVE, "smallest model size"))
+    model_max = float(check_domain("model_max", model_max, POSITIVE, "largest model size"))
+    points = int(check_domain("points", points, POINTS, "number of model sizes"))
     if model_max <= model_min:
         raise ValueError(f"model_max must exceed model_min, got {model_max} <= {model_min}")
     setting = HuangSetting(difficulty=difficulty)
-    sizes = np.geomspace(model_min, model_max, int(points))
+    sizes = np.geomspace(model_min, model_max, points)
     out = multitask_equilibrium(sizes, algorithmic_data, memorization_data, setting)
     chance = 1 / setting.q
     score = (out["validation"] - chance) / (out["validation"].max() - chance)
@@ -193,8 +217,7 @@ def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6
         "difficulty": Setting(1.0, POSITIVE, "multiplier of the critical data size (a harder task)"),
         "model_min": Setting(4.0, POSITIVE, "smallest model size (hidden width)"),
         "model_max": Setting(4000.0, POSITIVE, "largest model size (hidden width)"),
-        "points": Setting(41, Domain(5.0, 2000.0, lo_closed=True, hi_closed=True, integer=True),
-                          "number of model sizes, log-spaced"),
+        "points": Setting(41, POINTS, "number of model sizes, log-spaced"),
     },
 )
 def _emergence_experiment(values: dict[str, float]) -> dict:

@@ -4,7 +4,8 @@ Each function draws ``repeats`` independent data sets from a ``numpy.random.Gene
 built from a ``SeedSequence`` for reproducible output) and returns one value per repeat, so callers
 get both the mean and its standard error (:class:`Draws`). Nothing here evaluates a risk formula:
 estimators are fitted by SVD or by running gradient descent, and risks are measured on the fitted
-coefficients (or on fresh test points where no population expression is at hand).
+coefficients (or on fresh test points where no population expression is at hand). Arguments are
+checked first: a ``ValueError`` names any that is out of its domain, rather than a NaN risk coming back.
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derivations.evaluate import check_domain
+from theory.symbols import NONNEGATIVE, POSITIVE, REAL, Domain
+
 RANK_TOLERANCE = 1e-7  # singular values below this times the largest count as zero (pseudo-inverse); the
 # Gram route below resolves singular values down to ~1e-8 of the largest
+COUNT = Domain(1.0, lo_closed=True, integer=True)
+NONNEGATIVE_INTEGER = Domain(0.0, lo_closed=True, integer=True)
+REPEATS = Domain(2.0, lo_closed=True, integer=True)  # two draws at least, so the standard error is defined
+FRACTION = Domain(0.0, 1.0, lo_closed=True, hi_closed=True)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,12 @@ def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (x @ vectors) * inverse[..., None, :], s, np.swapaxes(vectors, -1, -2)
 
 
+def _check(domain: Domain, **values: object) -> None:
+    """A ``ValueError`` naming the first argument that is not a number in ``domain`` (arrays checked elementwise)."""
+    for name, value in values.items():
+        check_domain(name, value, domain)
+
+
 def _fit(x: np.ndarray, targets: np.ndarray, ridge: float) -> np.ndarray:
     """Ridge (penalty ``ridge`` on X'X) or min-norm (ridge = 0) coefficients, one column per target column.
 
@@ -101,6 +115,9 @@ def least_squares(
     beta is uniform on the sphere of radius sqrt(r2); the excess risk ||beta_hat - beta||^2 splits
     into bias (signal part of the error) and variance (noise part), whose cross term has mean 0.
     """
+    _check(COUNT, n=n, p=p)
+    _check(NONNEGATIVE, lam=lam, r2=r2, sigma2=sigma2)
+    _check(REPEATS, repeats=repeats)
     x = rng.standard_normal((repeats, n, p))
     beta = _sphere(rng, (repeats, p), np.sqrt(r2))
     noise = np.sqrt(sigma2) * rng.standard_normal((repeats, n))
@@ -120,6 +137,11 @@ def least_squares_two_level(
     beta is uniform on the sphere of radius sqrt((1 - v) r2) within the s_a block and sqrt(v r2) within the
     s_b block; risk = ||beta_hat - beta||_Sigma^2, split into bias (signal) and variance (noise) parts.
     """
+    _check(COUNT, n=n, p=p)
+    _check(POSITIVE, s_a=s_a, s_b=s_b)
+    _check(FRACTION, w=w, v=v)
+    _check(NONNEGATIVE, r2=r2, sigma2=sigma2)
+    _check(REPEATS, repeats=repeats)
     in_b = np.arange(p) >= p - round(w * p)
     variances = np.where(in_b, s_b, s_a)
     x = rng.standard_normal((repeats, n, p)) * np.sqrt(variances)
@@ -145,6 +167,9 @@ def least_squares_given_design(
     the finite-X decomposition). Much lower sampling noise than :func:`least_squares`. ``lam`` may be
     an array: every penalty reuses the same designs (output shape (repeats, *lam.shape)).
     """
+    _check(COUNT, n=n, p=p)
+    _check(NONNEGATIVE, lam=lam, r2=r2, sigma2=sigma2)
+    _check(REPEATS, repeats=repeats)
     s = _singular_values(rng.standard_normal((repeats, n, p)))
     lam = np.asarray(lam, dtype=float)
     s = s.reshape(s.shape[:1] + (1,) * lam.ndim + s.shape[1:])
@@ -171,6 +196,12 @@ def random_subset(
     The coefficients w are uniform on the sphere of radius sqrt(w2); the unused features' signal acts
     as noise for the learner (Belkin-Hsu-Xu §2).
     """
+    _check(COUNT, n=n, big_d=big_d)
+    _check(NONNEGATIVE_INTEGER, p=p)
+    if p > big_d:
+        raise ValueError(f"p must be at most big_d (a subset of the features), got p = {p} > big_d = {big_d}")
+    _check(NONNEGATIVE, w2=w2, sigma2=sigma2)
+    _check(REPEATS, repeats=repeats)
     w = _sphere(rng, (repeats, big_d), np.sqrt(w2))
     x = rng.standard_normal((repeats, n, big_d))
     y = np.einsum("rnd,rd->rn", x, w) + np.sqrt(sigma2) * rng.standard_normal((repeats, n))
@@ -197,6 +228,10 @@ def random_features(
     orthogonal to affine functions, E f_NL^2 = Fstar2); labels add noise of variance tau2. The
     penalty is (n_features lam/d) ||a||^2 on the mean squared loss; lam = 0 is the min-norm fit.
     """
+    check_domain("d", d, Domain(2.0, lo_closed=True, integer=True), "the target uses coordinates x_1 and x_2")
+    _check(COUNT, n_features=n_features, n=n, n_test=n_test)
+    _check(NONNEGATIVE, lam=lam, F1sq=F1sq, tau2=tau2, Fstar2=Fstar2)
+    _check(REPEATS, repeats=repeats)
     theta = _sphere(rng, (repeats, n_features, d), np.sqrt(d))
     beta = _sphere(rng, (repeats, d), np.sqrt(F1sq))
     nonlinear = np.sqrt(Fstar2 * (d + 2) / d)
@@ -234,6 +269,9 @@ def gradient_flow(
     in the singular basis of X: each mode relaxes as e^{-s^2 t}, the null space of X' stays frozen.
     Excess risk = ||w(t) - w_bar||^2 / N; training error = ||y - X'w(t)||^2 / P.
     """
+    _check(COUNT, n_params=n_params, n_samples=n_samples)
+    _check(NONNEGATIVE, t=t, sigma_w0_2=sigma_w0_2, sigma_wbar_2=sigma_wbar_2, sigma_eps_2=sigma_eps_2)
+    _check(REPEATS, repeats=repeats)
     t = np.asarray(t, dtype=float)
     x = rng.standard_normal((repeats, n_params, n_samples)) / np.sqrt(n_params)
     error0 = np.sqrt(sigma_w0_2 + sigma_wbar_2) * rng.standard_normal((repeats, n_params))  # w(0) - w_bar
@@ -266,6 +304,14 @@ def gradient_descent_two_scale(
     x ~ N(0, diag(scales^2)); per-feature step sizes; risk = sum_i scale_i^2 (theta_i^k - theta*_i)^2
     at each k in ``steps`` (shape (repeats, len(steps))).
     """
+    _check(COUNT, n=n)
+    _check(NONNEGATIVE_INTEGER, steps=steps)
+    if np.any(np.diff(steps) < 0):
+        raise ValueError("steps must be non-decreasing (gradient descent runs forward once)")
+    _check(NONNEGATIVE, sigma2=sigma2)
+    _check(POSITIVE, scales=scales, step_sizes=step_sizes)
+    _check(REAL, coefs=coefs)
+    _check(REPEATS, repeats=repeats)
     steps = np.asarray(steps, dtype=int)
     scales, coefs, eta = (np.asarray(v, dtype=float) for v in (scales, coefs, step_sizes))
     x = rng.standard_normal((repeats, n, 2)) * scales
@@ -308,6 +354,12 @@ def ablations(
     targets replaced by their best linear prediction (no residuals). Test MSE is against the true targets.
     Also the mean smallest non-zero singular value of the seen features: its dip at N = P is the peak's cause.
     """
+    _check(COUNT, n_train=n_train, n_params=n_params, n_latent=n_latent, leading=leading, n_test=n_test)
+    if n_params > n_latent:
+        raise ValueError(f"n_params must be at most n_latent (the seen features are some of the latent ones), got "
+                         f"{n_params} > {n_latent}")
+    _check(NONNEGATIVE, cutoff=cutoff)
+    _check(REPEATS, repeats=repeats)
     n_train = np.asarray(n_train, dtype=int)
     beta = rng.standard_normal((repeats, n_latent))
     ideal = beta[:, :n_params]  # best linear predictor on the seen features (latent features independent)

@@ -13,7 +13,7 @@ from derivations.emergence_multitask import run_emergence
 from derivations.emergence_skills import failing_skill_fraction, skill_graph, tail_predictions
 from derivations.evaluate import evaluate
 from figures.registry import figure
-from theory.emergence import DOCS, DU, MICHAUD, SCHAEFFER
+from theory.emergence import DU, INFORMAL, MICHAUD, SCHAEFFER
 from theory.emergence_data import CAPABILITY_TABLE, CAPABILITY_TABLE_SOURCE, WEI_EMERGENT_SCALES, WEI_SOURCE
 
 ALPHAS = (1.0, 2.0, 3.2, 6.0, 20.0)
@@ -22,8 +22,8 @@ LENGTHS = (1, 2, 3, 4, 5)
 
 
 # --- critical-scale law ------------------------------------------------------------------------------
-@figure("emergence_critical_scale", "P = 1 - exp(-(N/N_c)^alpha) for several alpha, and the documents' table",
-        source=f"{DOCS}; table: {CAPABILITY_TABLE_SOURCE}; ticks: {WEI_SOURCE}", settings={"alphas": ALPHAS})
+@figure("emergence_critical_scale", "P = 1 - exp(-(N/N_c)^alpha) for several alpha, and an informal capability table",
+        source=f"{INFORMAL}; table: {CAPABILITY_TABLE_SOURCE}; ticks: {WEI_SOURCE}", settings={"alphas": ALPHAS})
 def emergence_critical_scale(fast: bool) -> dict:
     ratio = np.geomspace(0.1, 10, 200 if fast else 600)
     out = {"ratio": ratio, "alpha": np.array(ALPHAS)}
@@ -64,7 +64,7 @@ def _(d: dict) -> plt.Figure:
     ax.set_ylabel("P(emergence)")
     ax.plot(d["wei_parameters"], np.full(d["wei_parameters"].size, -0.03), "|", color="k", ms=10,
             label="Wei et al. Table 1: emergent sizes (few-shot)")
-    ax.set_title("The documents' capability table (unverified; bars: N_c ranges)")
+    ax.set_title("Informal capability table (uncited, unverified; bars: N_c ranges)")
     ax.legend(loc="upper left")
     return fig
 
@@ -137,7 +137,8 @@ def _(d: dict) -> plt.Figure:
 
 
 # --- quanta ---------------------------------------------------------------------------------------------
-QUANTA = {"alpha": 0.4, "a": 0.0, "b": 1.0}
+QUANTA_LOSSES = {"a": 0.0, "b": 1.0}
+QUANTA = {"alpha": 0.4, **QUANTA_LOSSES}
 
 
 @figure("emergence_quanta", "per-quantum steps summing to a power law in N; data scaling with alpha/(alpha+1)",
@@ -148,8 +149,8 @@ def emergence_quanta(fast: bool) -> dict:
     out = {"n": n, "k": shown,
            "discrete": evaluate("emergence.quanta_loss_discrete", n=np.floor(n), **QUANTA),
            "continuum": evaluate("emergence.quanta_loss", n=n, **QUANTA)}
-    # Loss on quantum k's samples: b until the model holds k quanta, a after (the mean weighs them by p_k).
-    out["steps"] = np.where(n[None, :] >= shown[:, None], QUANTA["a"], QUANTA["b"])
+    # Loss on quantum k's samples, b until the model holds k quanta, a after (the mean weighs them by p_k).
+    out["steps"] = evaluate("emergence.quanta_sample_loss", k=shown[:, None], n=np.floor(n)[None, :], **QUANTA_LOSSES)
     data = np.geomspace(1e3, 1e9, 60)
     out["D"] = data
     out["loss_D"] = evaluate("emergence.quanta_loss_of_data", D=data, tau=10.0, **QUANTA)

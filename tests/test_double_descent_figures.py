@@ -10,6 +10,8 @@ import pytest
 from derivations.experiments import get_experiment
 from figures.registry import all_figures, get_figure
 
+Z = 4.5  # standard errors: a false alarm has probability < 1e-5 per comparison
+
 DD_FIGURES = {"dd_hastie", "dd_ridge", "dd_misspecified", "dd_bhx", "dd_random_features", "dd_sample_wise",
               "dd_gradient_flow", "dd_early_stopping", "dd_ablations"}
 
@@ -72,7 +74,9 @@ def test_early_stopping_two_u_curves():
     minima = np.flatnonzero((total[1:-1] < total[:-2]) & (total[1:-1] < total[2:]))
     assert minima.size == 2
     assert np.sum((fixed[1:-1] < fixed[:-2]) & (fixed[1:-1] < fixed[2:])) == 1
-    assert d["fast"] + d["slow"] == pytest.approx(total)
+    for part in (d["fast"], d["slow"]):  # the caption's two U-curves: each falls, then rises
+        falling = np.diff(part) < 0
+        assert falling[0] and not falling[-1] and not np.any(falling[1:] & ~falling[:-1])
 
 
 def test_ablations_each_remove_the_peak():
@@ -93,8 +97,10 @@ def test_simulate_axes_return_curve_peak_and_closed_form(axis):
         assert 12 < out["peak"] < 100 and 12 < out["peak_predicted"] < 100
     else:
         assert abs(out["peak"] - 20) <= 2 and abs(out["peak_predicted"] - 20) <= 2
+        # The closed form is the exact finite-sample expectation; away from the pole the risk has finite variance.
         finite = np.isfinite(out["closed_form_risk"]) & (np.abs(out["grid"] - 20) > 6)
-        assert out["mc_risk"][finite] == pytest.approx(out["closed_form_risk"][finite], rel=0.35, abs=0.05)
+        gap = np.abs(out["mc_risk"][finite] - out["closed_form_risk"][finite])
+        assert np.all(gap <= Z * out["mc_se"][finite]), (gap, out["mc_se"][finite])
 
 
 def test_simulate_rejects_bad_axis():

@@ -1,7 +1,8 @@
 """Double-descent closed forms: limits, symmetries, optima and spot values, each from an independent route.
 
 Expected values come from symbolic limits, numerical optimization or integration of the registered
-expressions' defining objects, published values (Hastie et al., Belkin-Hsu-Xu, Heckel-Yilmaz Fig. 2,
+expressions' defining objects (spectral integrals over the Marchenko-Pastur law, Heckel-Yilmaz's
+gradient-descent recursion run step by step), published values (Hastie et al., Belkin-Hsu-Xu,
 Mei-Montanari's ridgeless chi), or an independent solver (the Mei-Montanari fixed point continued
 from large Im xi) -- never the implementation's own output.
 """
@@ -14,7 +15,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.integrate import quad, solve_ivp
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq, minimize_scalar
 
 from derivations import double_descent_forms as forms
 from derivations.compile import compile_expr
@@ -40,6 +41,7 @@ def ridge(gamma, lam, r2=1.0, sigma2=1.0):
 @pytest.mark.parametrize(("gamma", "weak", "strong"), [(0.5, 1, 1), (0.9, 9, 9), (2, 1.5, 3), (4, 1.0833, 3.3333),
                                                         (10, 1.0111, 3.7111)])
 def test_ridgeless_spot_values(gamma, weak, strong):
+    # Hand evaluations of Hastie et al. Thm 1: sigma^2 g/(1-g) below the threshold, r^2(1-1/g) + sigma^2/(g-1) above.
     assert ridgeless(gamma, 1, 1) == pytest.approx(weak, abs=1e-4)
     assert ridgeless(gamma, 4, 1) == pytest.approx(strong, abs=1e-4)
 
@@ -100,17 +102,28 @@ def test_low_snr_overparameterized_branch_decreases(snr, sigma2):
 
 
 # --- Marchenko-Pastur Stieltjes transform and ridge (§1.4) ----------------------------------------------
-def mp_stieltjes_by_quadrature(gamma, lam):
-    """Integral of 1/(s + lam) over the Marchenko-Pastur law of X'X/n, ratio gamma (with its atom)."""
+def mp_integral(gamma, f, at_zero):
+    """Integral of f(s) over the Marchenko-Pastur law of X'X/n, ratio gamma; ``at_zero`` is f on its atom at 0."""
     lo, hi = (1 - math.sqrt(gamma)) ** 2, (1 + math.sqrt(gamma)) ** 2
     density = lambda s: math.sqrt(max(0.0, (hi - s) * (s - lo))) / (2 * math.pi * gamma * s)  # noqa: E731
     # s = lo + (hi - lo) sin^2(phi): removes both square-root edges (and the 1/sqrt(s) edge at gamma = 1).
     ds = lambda phi: (hi - lo) * math.sin(2 * phi)  # noqa: E731
     s_of = lambda phi: lo + (hi - lo) * math.sin(phi) ** 2  # noqa: E731
     layer = [math.sqrt(lo), 10 * math.sqrt(lo)] if 0 < lo < 1e-4 else None  # width of the edge layer in phi
-    cont = quad(lambda phi: density(s_of(phi)) / (s_of(phi) + lam) * ds(phi), 0, math.pi / 2, limit=200,
+    cont = quad(lambda phi: density(s_of(phi)) * f(s_of(phi)) * ds(phi), 0, math.pi / 2, limit=200,
                 epsabs=1e-13, points=layer)[0]
-    return cont + max(0.0, 1 - 1 / gamma) / lam
+    return cont + max(0.0, 1 - 1 / gamma) * at_zero
+
+
+def mp_stieltjes_by_quadrature(gamma, lam):
+    return mp_integral(gamma, lambda s: 1 / (s + lam), 1 / lam)
+
+
+def ridge_by_quadrature(gamma, lam, r2=1.0, sigma2=1.0):
+    """(bias, variance) of ridge as spectral integrals of the sample covariance (Hastie et al. §2.2 / Thm 5 setup):
+    r2 lam^2 E[1/(s + lam)^2] and sigma2 gamma E[s/(s + lam)^2] over the Marchenko-Pastur law."""
+    bias = r2 * lam**2 * mp_integral(gamma, lambda s: 1 / (s + lam) ** 2, 1 / lam**2)
+    return bias, sigma2 * gamma * mp_integral(gamma, lambda s: s / (s + lam) ** 2, 0.0)
 
 
 @given(st.floats(0.05, 8.0), st.floats(1e-3, 20.0))
@@ -152,8 +165,16 @@ def test_ridge_is_finite_at_threshold(lam, r2, sigma2):
     assert 0 < ridge(1.0, lam, r2, sigma2) < math.inf
 
 
+@given(st.floats(0.05, 8.0), st.floats(1e-3, 20.0), positive, positive)
+def test_ridge_bias_and_variance_are_the_mp_integrals(gamma, lam, r2, sigma2):
+    bias, variance = ridge_by_quadrature(gamma, lam, r2, sigma2)
+    assert evaluate("double_descent.ridge_bias", gamma=gamma, lam=lam, r2=r2) == pytest.approx(bias, rel=1e-6)
+    assert evaluate("double_descent.ridge_variance", gamma=gamma, lam=lam, sigma2=sigma2) == pytest.approx(
+        variance, rel=1e-6)
+
+
 def test_ridge_spot_values():
-    assert ridge(1.0, 0.1) == pytest.approx(1.2960, abs=1e-4)
+    assert ridge(1.0, 0.1) == pytest.approx(sum(ridge_by_quadrature(1.0, 0.1)), rel=1e-8)
     assert ridge(1.0, 1.0) == pytest.approx((math.sqrt(5) - 1) / 2, rel=1e-12)
 
 
@@ -185,9 +206,10 @@ def test_optimal_ridge_symbolic_limits_and_spot_values():
     unit = {"r2": 1.0, "sigma2": 1.0}
     for gamma, expected in [(0.5, math.sqrt(2) - 1), (1.0, (math.sqrt(5) - 1) / 2), (2.0, (math.sqrt(17) - 1) / 4)]:
         assert evaluate("double_descent.optimal_ridge_risk", gamma=gamma, **unit) == pytest.approx(expected, **approx)
-    assert evaluate("double_descent.optimal_ridge_risk", gamma=2.0, r2=4.0, sigma2=1.0) == pytest.approx(2.5616,
-                                                                                                    abs=1e-4)
-    assert evaluate("double_descent.optimal_ridge_lambda", gamma=2.0, r2=4.0, sigma2=1.0) == 0.5
+    assert evaluate("double_descent.optimal_ridge_lambda", gamma=2.0, r2=4.0, sigma2=1.0) == 0.5  # sigma2 gamma/r2
+    by_quadrature = sum(ridge_by_quadrature(2.0, 0.5, r2=4.0, sigma2=1.0))
+    assert evaluate("double_descent.optimal_ridge_risk", gamma=2.0, r2=4.0, sigma2=1.0) == pytest.approx(
+        by_quadrature, rel=1e-8)
 
 
 # --- misspecified model -------------------------------------------------------------------------------
@@ -206,6 +228,8 @@ def test_misspecified_spot_values_and_minimum_beyond_threshold():
 # --- finite samples and sample-wise double descent (§1.7) -------------------------------------------------
 @pytest.mark.parametrize(("p", "expected"), [(10, 0.3448), (30, 3.333), (60, 3.439), (100, 3.078)])
 def test_finite_sample_spot_values(p, expected):
+    # Hand evaluations (n = 40, r^2 = 4, sigma^2 = 1) of the inverse-Wishart forms sigma^2 p/(n-p-1) and
+    # r^2(1-n/p) + sigma^2 n/(p-n-1); the Monte Carlo tests check the forms themselves.
     assert evaluate("double_descent.finite_sample_risk", n=40, p=p, r2=4, sigma2=1) == pytest.approx(expected,
                                                                                                     abs=1e-3)
 
@@ -350,7 +374,9 @@ def test_gradient_flow_limits(alpha, w0, wbar, eps2):
                                                        (1.05, 5.25, 0.632), (1.25, 1.25, 0.569), (2, 0.5, 0.432),
                                                        (4, 0.333, 0.327)])
 def test_overtraining_spot_values(alpha, at_end, best):
-    # Published-style table (sigma_w0 = 0, sigma_wbar^2 = 1, sigma_eps^2 = 0.25), noise floor added back.
+    # sigma_w0 = 0, sigma_wbar^2 = 1, sigma_eps^2 = 0.25, noise floor added back. The at_end column is the
+    # t -> inf limit worked by hand (alpha > 1: s/(alpha-1) + s; alpha < 1: (1-alpha) + s alpha/(1-alpha) + s);
+    # the best column an independent evaluation of the per-mode optimal-stopping errors, checked by simulation.
     times = np.geomspace(1e-2, 1e7, 500)
     curve = gflow(alpha, times) + 0.25
     assert curve[-1] == pytest.approx(at_end, abs=5e-3) and curve.min() == pytest.approx(best, abs=2e-3)
@@ -369,13 +395,33 @@ def test_gradient_flow_peaks_at_alpha_one_only_at_convergence():
 FIG2 = dict(n=10, sigma2=1.0, s1=1.0, theta_1=0.45, eta1=0.1, s2=0.15, theta_2=3.0)
 
 
+def early_stopping_by_iteration(steps, n, sigma2, s1, theta_1, eta1, s2, theta_2, eta2):
+    """Risk after k = 1 .. steps by running Heckel-Yilmaz's recursion: gradient descent from 0 with the population
+    Hessian diag(s^2) and the fixed noise gradient g (covariance sigma2 diag(s^2)/n), error e <- (1 - eta s^2) e +
+    eta g. Tracks the mean error and the gain on g; risk = sum s^2 (mean^2 + gain^2 sigma2 s^2/n)."""
+    scale, step = np.array([s1, s2]), np.array([eta1, eta2])
+    mean, gain = -np.array([theta_1, theta_2]), np.zeros(2)
+    risk = np.empty(steps)
+    for j in range(steps):
+        mean, gain = (1 - step * scale**2) * mean, (1 - step * scale**2) * gain + step
+        risk[j] = np.sum(scale**2 * (mean**2 + gain**2 * sigma2 * scale**2 / n))
+    return risk
+
+
 def test_heckel_yilmaz_figure_two():
     k = np.arange(1, 10001)
     risk = evaluate("double_descent.early_stopping_risk", k=k, eta2=0.1, **FIG2)
+    assert risk == pytest.approx(early_stopping_by_iteration(k.size, eta2=0.1, **FIG2), rel=1e-9)
     interior = np.flatnonzero((risk[1:-1] < risk[:-2]) & (risk[1:-1] < risk[2:])) + 2
     peaks = np.flatnonzero((risk[1:-1] > risk[:-2]) & (risk[1:-1] > risk[2:])) + 2
-    assert list(interior) == [12, 491] and list(peaks) == [30]
-    assert risk[11] == pytest.approx(0.2596, abs=1e-4) and risk[490] == pytest.approx(0.1669, abs=1e-4)
+    # Fig. 2(a): a first minimum near feature 1's optimum, a bump, then the global minimum near feature 2's.
+    assert interior.size == 2 and peaks.size == 1 and interior[0] < peaks[0] < interior[1]
+    assert risk[interior[1] - 1] < risk[interior[0] - 1] < risk[peaks[0] - 1]
+    # At a minimum of the sum one U rises while the other falls, so both minima lie between the components' optima
+    # k*_1 < k*_2 (up to one step on the integer grid).
+    k_star = [math.log(1 + FIG2["n"] * s**2 * theta**2 / FIG2["sigma2"]) / -math.log(1 - 0.1 * s**2)
+              for s, theta in [(FIG2["s1"], FIG2["theta_1"]), (FIG2["s2"], FIG2["theta_2"])]]
+    assert k_star[0] - 1 < interior[0] and interior[1] < k_star[1] + 1
     assert risk[-1] == pytest.approx(FIG2["sigma2"] * 2 / FIG2["n"], abs=1e-6)  # sigma^2 d/n
     # The fix: equal eta_i s_i^2 (eta2 = 4.3 in the paper) gives one U.
     fixed = evaluate("double_descent.early_stopping_risk", k=k, eta2=4.3, **FIG2)
@@ -480,8 +526,13 @@ def test_random_features_threshold(eps, psi2, lam):
 def test_random_features_limits():
     assert rf(1e-4) == pytest.approx(1.0, abs=1e-3)  # null risk F1^2 + F*^2
     assert rf(1e-4, Fstar2=0.5) == pytest.approx(1.5, abs=1e-3)
+    # psi1 -> oo is ridgeless kernel regression; linearizing the ReLU kernel (mu1^2 <x, x'>/d + mu*^2 I) makes it
+    # linear ridge on gamma = 1/psi2 with lam = gamma/zeta^2 and the nonlinear part as extra noise.
+    gamma, zeta2 = 1 / 3.0, float(forms.relu_zeta) ** 2
     kernel = rf(1e7)
-    assert kernel == pytest.approx(0.0922, abs=5e-4)
+    assert kernel == pytest.approx(sum(ridge_by_quadrature(gamma, gamma / zeta2, r2=1.0, sigma2=0.2)), rel=1e-5)
+    assert rf(1e7, Fstar2=0.3) == pytest.approx(sum(ridge_by_quadrature(gamma, gamma / zeta2, r2=1.0, sigma2=0.5))
+                                                + 0.3, rel=1e-5)
     assert kernel < rf(np.geomspace(0.1, 1e4, 50)).min()
 
 
@@ -530,10 +581,17 @@ def test_covariance_root_is_positive_and_solves_the_equation(gamma, sa, sb, w):
     assert lhs == pytest.approx(1 - 1 / gamma, rel=1e-9)
 
 
-def test_covariance_published_check():
-    # gamma = 1.5, s in {1, 9} with weights (0.3, 0.7), beta energy (0.8, 0.2), r2 = 4: (B, V) = (6.606, 2.868).
-    spot = dict(gamma=1.5, s_a=1.0, s_b=9.0, w_b=0.7)
-    assert evaluate("double_descent.covariance_bias", r2=4.0, v_b=0.2, **spot) == pytest.approx(6.606, abs=1e-3)
-    assert evaluate("double_descent.covariance_variance", sigma2=1.0, **spot) == pytest.approx(2.868, abs=1e-3)
+def test_covariance_matches_the_theorem_solved_numerically():
+    # gamma = 1.5, s in {1, 9} with weights (0.3, 0.7), beta energy (0.8, 0.2), r2 = 4, sigma2 = 1: Hastie et al.
+    # Thm 2's equation for c0 solved by bisection and its integrals summed over the two atoms (the theorem itself
+    # is checked against simulation in test_double_descent_montecarlo).
+    gamma, spectrum, signal = 1.5, [(1.0, 0.3), (9.0, 0.7)], [(1.0, 0.8), (9.0, 0.2)]
+    x = brentq(lambda x: sum(w / (1 + x * s) for s, w in spectrum) - (1 - 1 / gamma), 1e-12, 1e6, xtol=1e-15)
+    ratio = (sum(w * s**2 / (1 + x * s) ** 2 for s, w in spectrum)
+             / sum(w * s / (1 + x * s) ** 2 for s, w in spectrum))
+    bias = 4.0 * (1 + x * ratio) * sum(w * s / (1 + x * s) ** 2 for s, w in signal)
+    spot = dict(gamma=gamma, s_a=1.0, s_b=9.0, w_b=0.7)
+    assert evaluate("double_descent.covariance_bias", r2=4.0, v_b=0.2, **spot) == pytest.approx(bias, rel=1e-9)
+    assert evaluate("double_descent.covariance_variance", sigma2=1.0, **spot) == pytest.approx(x * ratio, rel=1e-9)
     with pytest.raises(ValueError, match="gamma > 1"):
         evaluate("double_descent.covariance_variance", gamma=0.5, sigma2=1.0, s_a=1.0, s_b=9.0, w_b=0.7)

@@ -8,7 +8,8 @@ Tolerances come from the sampling error, never a guessed percentage:
   finite-size correction the bias left at 2m is about the drift between the two, so the tolerance is
   that drift plus Z standard errors of the difference;
 * Heckel-Yilmaz (large-n approximation): its error at 2n may not exceed its error at n plus Z standard
-  errors (the approximation must improve with n).
+  errors (the approximation must improve with n), and the Richardson extrapolation 2 E(2n) - E(n), which
+  cancels an O(1/n) error, must match the closed form within Z standard errors.
 """
 
 import math
@@ -157,6 +158,10 @@ def test_early_stopping_risk_approximation_improves_with_n(n, theta1, s2, theta2
                                                          **params))
         noise.append(mc.Draws.se(draws.risk))
     assert np.all(np.abs(errors[1]) <= np.abs(errors[0]) + Z * np.hypot(noise[0], noise[1]))
+    # The finite-n expectation is the closed form plus c(k)/n + O(1/n^2) (the empirical Hessian's fluctuations
+    # enter squared), so 2 E(2n) - E(n) leaves O(1/n^2); a closed form off by any constant fails here.
+    extrapolated = 2 * errors[1] - errors[0]
+    assert np.all(np.abs(extrapolated) <= Z * np.hypot(2 * noise[1], noise[0])), (extrapolated, noise)
 
 
 def test_ablations_remove_the_peak():
@@ -191,3 +196,33 @@ def test_two_level_covariance_bias_and_variance(gamma, sa, sb, w, v, r2, sigma2)
     assert_asymptotic(small.bias, large.bias, evaluate("double_descent.covariance_bias", r2=r2, v_b=v, **spot))
     assert_asymptotic(small.variance, large.variance,
                       evaluate("double_descent.covariance_variance", sigma2=sigma2, **spot))
+
+
+GOOD = np.random.default_rng(0)  # generator for the argument-check calls (they fail before drawing)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: mc.least_squares(GOOD, 20, 30, 0.0, -1.0, 1.0, repeats=5), "^r2 must"),
+    (lambda: mc.least_squares(GOOD, 20, 30, 0.0, 1.0, math.nan, repeats=5), "^sigma2 must"),
+    (lambda: mc.least_squares(GOOD, 0, 30, 0.0, 1.0, 1.0, repeats=5), "^n must"),
+    (lambda: mc.least_squares(GOOD, 20, 30, -0.1, 1.0, 1.0, repeats=5), "^lam must"),
+    (lambda: mc.least_squares(GOOD, 20, 30, 0.0, 1.0, 1.0, repeats=1), "^repeats must"),
+    (lambda: mc.least_squares_two_level(GOOD, 20, 30, 1.0, 9.0, 1.5, 0.2, 1.0, 1.0, repeats=5), "^w must"),
+    (lambda: mc.least_squares_two_level(GOOD, 20, 30, 0.0, 9.0, 0.5, 0.2, 1.0, 1.0, repeats=5), "^s_a must"),
+    (lambda: mc.least_squares_given_design(GOOD, 20, 30.5, 0.1, 1.0, 1.0, repeats=5), "^p must"),
+    (lambda: mc.random_subset(GOOD, 20, 50, 60, 1.0, 0.1, repeats=5), "^p must be at most big_d"),
+    (lambda: mc.random_subset(GOOD, 20, 50, -1, 1.0, 0.1, repeats=5), "^p must"),
+    (lambda: mc.random_subset(GOOD, 20, 50, 10, math.inf, 0.1, repeats=5), "^w2 must"),
+    (lambda: mc.random_features(GOOD, 1, 10, 10, 0.0, 1.0, 0.1, 0.0, repeats=5), "^d must"),
+    (lambda: mc.random_features(GOOD, 10, 10, 10, 0.0, 1.0, -0.1, 0.0, repeats=5), "^tau2 must"),
+    (lambda: mc.gradient_flow(GOOD, 20, 30, np.array([1.0, -1.0]), 0.0, 1.0, 0.1, repeats=5), "^t must"),
+    (lambda: mc.gradient_descent_two_scale(GOOD, 20, np.array([5, 1]), 1.0, (1.0, 0.1), (1.0, 1.0), (0.1, 0.1),
+                                           repeats=5), "^steps must be non-decreasing"),
+    (lambda: mc.gradient_descent_two_scale(GOOD, 20, np.array([1, 5]), 1.0, (1.0, 0.1), (1.0, math.nan),
+                                           (0.1, 0.1), repeats=5), "^coefs must"),
+    (lambda: mc.ablations(GOOD, np.array([5, 10]), n_params=40, n_latent=30), "^n_params must be at most n_latent"),
+    (lambda: mc.ablations(GOOD, np.array([0, 10])), "^n_train must"),
+])
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

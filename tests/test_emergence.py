@@ -2,8 +2,9 @@
 
 Routes: numeric maxima and roots of the compiled functions (finite differences, brentq), symbolic
 identities and limits, Monte Carlo (Gumbel-noise multiple choice), direct sums, and published numbers
-(the 0.75 chance Brier score of Du et al.; Hoffmann's fitted exponents). Where a source document's claim
-is false as stated, the test asserts the counterexample (named ``..._fails`` or ``..._only_...``).
+(the 0.75 chance Brier score of Du et al.; Hoffmann's fitted exponents). Where an informal claim circulating
+in summaries of the emergence literature (uncited) is false as stated, the test asserts the counterexample
+(named ``..._fails`` or ``..._only_...``).
 """
 
 import math
@@ -39,7 +40,7 @@ def log_slope(fn, n_grid):
     return np.gradient(fn(n_grid), np.log(n_grid))
 
 
-def test_required_names_have_the_issue_parameters_and_sources():
+def test_required_names_have_their_public_parameters_and_sources():
     for name, params in REQUIRED.items():
         formula = get(name)
         assert [p.name for p in formula.params] == params
@@ -88,7 +89,7 @@ def test_critical_scale_limits():
     assert sp.limit(P, em.N, sp.oo) == 1
 
 
-def test_critical_scale_step_claim_fails_at_the_documented_alpha():
+def test_critical_scale_step_claim_fails_at_the_tabulated_alpha():
     # Claimed: P ~ 0 below N_c and ~ 1 above. At alpha = 3.2: P(0.8 N_c) = 1 - exp(-0.8^3.2) = 0.39.
     below = evaluate("emergence.critical_scale_probability", N=0.8, N_c=1.0, alpha=3.2)
     above = evaluate("emergence.critical_scale_probability", N=1.2, N_c=1.0, alpha=3.2)
@@ -130,7 +131,7 @@ def test_width_ratio_matches_numeric_quantiles(alpha):
     assert evaluate("emergence.critical_scale_quantile", P=0.9, N_c=1.0, alpha=alpha) == pytest.approx(n90, rel=1e-8)
 
 
-def test_how_sharp_is_sharp_at_the_documented_alpha():
+def test_how_sharp_is_sharp_at_the_tabulated_alpha():
     # 10% -> 90% over a factor 2.6 in N at alpha = 3.2 (0.42 decades); a step needs alpha -> infinity.
     assert evaluate("emergence.critical_scale_width_ratio", alpha=3.2) == pytest.approx(
         (math.log(10) / math.log(10 / 9)) ** (1 / 3.2), rel=1e-12)
@@ -138,7 +139,7 @@ def test_how_sharp_is_sharp_at_the_documented_alpha():
     assert sp.limit(forms.critical_scale_width, em.alpha, sp.oo) == 1
 
 
-def test_emergence_window_claim_fails_for_the_documented_alpha():
+def test_emergence_window_claim_fails_for_the_tabulated_alpha():
     # Claimed: emergence happens within N_c (1 +- eps), eps = 0.1-0.2. Only 23% (eps 0.1) or 44% (eps 0.2)
     # of the probability is gained inside the window at alpha = 3.2.
     def gained(eps):
@@ -360,6 +361,20 @@ def test_discrete_loss_is_the_direct_tail_sum():
         tail / (p.sum() + (2e6) ** -alpha / alpha), rel=1e-5)
 
 
+def test_per_quantum_steps_weighted_by_use_frequency_give_the_discrete_loss():
+    # Mean loss = sum_k p_k loss_k: quantum k's samples cost b until n >= k quanta are held, then a.
+    args, n, terms = {"a": 0.5, "b": 2.0}, 7, 200_000
+    ranks = np.arange(1, terms + 1, dtype=float)
+    steps = evaluate("emergence.quanta_sample_loss", k=ranks[:20], n=n, **args)
+    assert steps.tolist() == [0.5] * n + [2.0] * (20 - n)
+    p = zipf(0.8, terms)
+    remainder = p[0] * terms**-0.8 / 0.8  # unlearned mass beyond the direct sum (Euler-Maclaurin)
+    direct = p @ evaluate("emergence.quanta_sample_loss", k=ranks, n=n, **args) + 2.0 * remainder
+    assert direct == pytest.approx(evaluate("emergence.quanta_loss_discrete", n=n, alpha=0.8, **args), rel=1e-6)
+    with pytest.raises(ValueError, match="a < b"):
+        evaluate("emergence.quanta_sample_loss", k=1, n=0, a=2.0, b=1.0)
+
+
 @given(alpha=st.floats(0.3, 1.5))
 def test_quanta_exponents_match_log_log_slopes_of_the_discrete_model(alpha):
     assert evaluate("emergence.quanta_parameter_exponent", alpha=alpha) == pytest.approx(alpha, rel=1e-12)
@@ -404,9 +419,12 @@ def test_breakthroughness_guards():
     assert breakthroughness(np.array([0, 0, 0, 1.0, 1, 1])) == math.inf
     with pytest.raises(ValueError, match="at least 3"):
         breakthroughness(np.array([1.0, 2.0]))
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="y must be"):
+            breakthroughness(np.array([0.0, bad, 1.0, 2.0]))
 
 
-# --- the documents' loose claims, made precise -----------------------------------------------------------
+# --- informal claims, made precise ------------------------------------------------------------------------
 def test_product_exceeds_sum_claim_fails():
     # "Product of components exceeds their sum => emergence": false for components below 2.
     assert 1.5 * 1.5 < 1.5 + 1.5

@@ -20,8 +20,8 @@ from derivations.emergence_finite import (
     finite_test_illusion,
     sampled_accuracy,
 )
-from derivations.emergence_multitask import multitask_equilibrium, run_emergence
-from derivations.emergence_skills import failing_skill_fraction, skill_graph, tail_predictions
+from derivations.emergence_multitask import crossing_scale, fit_critical_scale_law, multitask_equilibrium, run_emergence
+from derivations.emergence_skills import failing_skill_fraction, failure_threshold, skill_graph, tail_predictions
 from derivations.evaluate import evaluate
 from derivations.experiments import get_experiment
 from derivations.phases import HuangSetting
@@ -174,3 +174,61 @@ def test_skill_graph_monte_carlo_matches_the_binomial_tail_under_the_bound():
         assert exact <= bound
     with pytest.raises(ValueError, match="k must be"):
         skill_graph(5, 10, 6, rng)
+
+
+# --- input checks: a ValueError naming the parameter, never a silent NaN -------------------------------------
+GOOD_PIECES = np.array([[0, 1], [1, 2], [2, 0]])
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: multitask_equilibrium([10.0, -1.0], 3000.0, 6000.0), "model_sizes"),
+    (lambda: multitask_equilibrium([[10.0, 20.0]], 3000.0, 6000.0), "model_sizes"),
+    (lambda: multitask_equilibrium([10.0], -1.0, 6000.0), "algorithmic_data"),
+    (lambda: multitask_equilibrium([10.0], math.nan, 6000.0), "algorithmic_data"),
+    (lambda: multitask_equilibrium([10.0], 3000.0, math.nan), "memorization_data"),
+    (lambda: multitask_equilibrium([10.0], 3000.0, -5.0), "memorization_data"),
+    (lambda: multitask_equilibrium([10.0], 3000.0, 0.0, HuangSetting(difficulty=-1.0)), "difficulty"),
+    (lambda: run_emergence(algorithmic_data=-1.0), "algorithmic_data"),
+    (lambda: run_emergence(memorization_data=math.nan), "memorization_data"),
+    (lambda: run_emergence(difficulty=0.0), "difficulty"),
+    (lambda: run_emergence(model_min=math.nan), "model_min"),
+    (lambda: run_emergence(model_max=-10.0), "model_max"),
+    (lambda: run_emergence(points=2.5), "points"),
+    (lambda: fit_critical_scale_law([1.0, -2.0, 3.0], [0.0, 0.5, 1.0]), "model_sizes"),
+    (lambda: fit_critical_scale_law([1.0, 2.0, 3.0], [0.0, math.nan, 1.0]), "score"),
+    (lambda: crossing_scale([1.0, 2.0], [0.0, math.inf], 0.5), "values"),
+    (lambda: crossing_scale([1.0, 2.0], [0.0, 1.0], math.nan), "level"),
+    (lambda: skill_graph(0, 10, 1, _rng()), "n_skills"),
+    (lambda: skill_graph(5, 2.5, 1, _rng()), "n_pieces"),
+    (lambda: skill_graph(5, 10, 0, _rng()), "k"),
+    (lambda: failing_skill_fraction(GOOD_PIECES, 3, -1.0, 1.5, _rng()), "theta"),
+    (lambda: failing_skill_fraction(GOOD_PIECES, 3, math.nan, 1.5, _rng()), "theta"),
+    (lambda: failing_skill_fraction(GOOD_PIECES, 3, 0.1, math.nan, _rng()), "beta_s"),
+    (lambda: failing_skill_fraction(GOOD_PIECES, 3, 0.1, 1.5, _rng(), repeats=0), "repeats"),
+    (lambda: failing_skill_fraction(GOOD_PIECES, 2, 0.1, 1.5, _rng()), "pieces"),
+    (lambda: failing_skill_fraction(GOOD_PIECES, -3, 0.1, 1.5, _rng()), "n_skills"),
+    (lambda: tail_predictions(GOOD_PIECES, 3, 1.5, 1.5), "theta"),
+    (lambda: tail_predictions(GOOD_PIECES, 3, 0.1, -1.0), "beta_s"),
+    (lambda: failure_threshold(np.array([1.0, -2.0]), 0.1, 1.5), "degree"),
+    (lambda: breakthroughness(np.array([0.0, math.nan, 1.0, 2.0])), "y"),
+    (lambda: breakthroughness(np.array([0.0, math.inf, 1.0, 2.0])), "y"),
+    (lambda: sampled_accuracy(np.array([0.5, 1.5]), 10, _rng()), "accuracy"),
+    (lambda: sampled_accuracy(np.array([0.5]), 0, _rng()), "n_test"),
+    (lambda: sampled_accuracy(np.array([0.5]), 10, _rng(), repeats=-1), "repeats"),
+    (lambda: apparent_threshold(np.array([1.0, -2.0]), np.zeros((1, 2))), "scales"),
+    (lambda: apparent_threshold(np.array([1.0, 2.0]), np.array([[0.0, math.nan]])), "observed"),
+    (lambda: apparent_threshold(np.array([1.0, 2.0]), np.zeros((1, 3))), "observed"),
+    (lambda: finite_test_illusion(np.array([1e9, -1.0]), (10,)), "scales"),
+    (lambda: finite_test_illusion(np.array([1e9, 1e10]), (10, 0)), "test_sizes"),
+    (lambda: finite_test_illusion(np.array([1e9, 1e10]), (10,), length=0), "length"),
+    (lambda: finite_test_illusion(np.array([1e9, 1e10]), (10,), repeats=0), "repeats"),
+    (lambda: finite_test_illusion(np.array([1e9, 1e10]), (10,), seed=-1), "seed"),
+    (lambda: finite_test_illusion(np.array([1e9, 1e10]), (10,), alpha=math.nan), "alpha"),
+])
+def test_bad_inputs_raise_a_value_error_naming_the_parameter(call, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        call()

@@ -2,8 +2,9 @@
 
 Each explanation is a formula in model scale N (parameter count, or training compute where noted):
 
-* the source documents' phase-transition forms: the critical-scale (Weibull) law
-  P = 1 - exp(-(N/N_c)^alpha), its shifted and floored variants, and a loss slope with a regime switch;
+* informal phase-transition forms circulating in summaries of the emergence literature (uncited): the
+  critical-scale (Weibull) law P = 1 - exp(-(N/N_c)^alpha), its shifted and floored variants, and a loss
+  slope with a regime switch;
 * the mirage (Schaeffer et al. 2023): a smooth per-token loss turned sharp by exact match, kept smooth by
   token edit distance; multiple-choice grade against the Brier score under a multinomial logit;
 * the loss threshold (Du et al. 2024): performance f(loss) H(eta - loss) composed with a scaling law;
@@ -12,7 +13,7 @@ Each explanation is a formula in model scale N (parameter count, or training com
 
 Derived results (inflections, widths, thresholds, exponents) live in :mod:`derivations.emergence_forms`.
 
-The documents' claims that are false as stated (the tests assert the counterexamples):
+Claims accompanying those informal forms that are false as stated (the tests assert the counterexamples):
 "P ~ 0 below N_c and ~ 1 above" (at alpha = 3.2, P(0.8 N_c) = 0.39 and P(1.2 N_c) = 0.86; a step only as
 alpha -> infinity); "emergence happens within N_c (1 +- eps)" (only 23% of the probability is gained
 there for eps = 0.1); the floored form is continuous but depends on the unit of N; argmax |d^2L/dN^2|
@@ -28,7 +29,8 @@ from theory.functions import expit
 from theory.registry import register
 from theory.symbols import POSITIVE, Domain, declare
 
-DOCS = "source documents on LLM emergence (phase-transition model; no published paper uses this form by name)"
+INFORMAL = ("informal phase-transition forms circulating in summaries of the emergence literature "
+            "(uncited; no published paper states them in this form)")
 SCHAEFFER = "Schaeffer, Miranda, Koyejo 2023, Are emergent abilities of LLMs a mirage?, arXiv 2304.15004"
 DU = "Du, Zeng, Dong, Tang 2024, Understanding emergent abilities of LMs from the loss perspective, arXiv 2403.15796"
 MICHAUD = "Michaud, Liu, Girit, Tegmark 2023, The quantization model of neural scaling, arXiv 2303.13506"
@@ -36,7 +38,7 @@ ARORA = "Arora, Goyal 2023, A theory for emergence of complex skills and inducti
 OPEN_UNIT = Domain(0.0, 1.0)
 
 
-# --- the documents' phase-transition model ----------------------------------------------------------
+# --- informal phase-transition forms ------------------------------------------------------------------
 N = declare("N", "N", "model scale: parameter count (or training compute)", positive=True)
 N_c = declare("N_c", "N_c", "critical scale of a capability", positive=True)
 alpha = declare("alpha", r"\alpha", "steepness exponent of the critical-scale law", positive=True)
@@ -48,19 +50,19 @@ delta = declare("delta", r"\delta", "exponent of the regime switch, (N - N_c)^de
 
 critical_scale_probability = register(
     "emergence.critical_scale_probability", 1 - sp.exp(-(N / N_c) ** alpha), [N, N_c, alpha],
-    source=f"{DOCS}, item 1 (Weibull CDF in N)",
+    source=f"{INFORMAL}: the critical-scale law, a Weibull CDF in N",
     description="probability that a capability has emerged at scale N; 1 - 1/e at N = N_c, not a step for alpha ~ 3",
 ).expr
 register(
     "emergence.shifted_critical_scale_probability",
     sp.Piecewise((1 - sp.exp(-((N - N_c) / N_c) ** alpha), N > N_c), (0, True)), [N, N_c, alpha],
-    source=f"{DOCS}, item 2 (order parameter ~ (N - N_c)^beta near the threshold)",
+    source=f"{INFORMAL}: the law shifted to start at N_c (order parameter ~ (N - N_c)^beta near the threshold)",
     description="shifted critical-scale law: 0 up to N_c, then 1 - exp(-((N - N_c)/N_c)^alpha)",
 )
 register(
     "emergence.floored_critical_scale_probability",
     sp.Piecewise((1 - (1 - eps) * sp.exp(-(N - N_c) ** alpha), N >= N_c), (eps, True)), [N, N_c, alpha, eps],
-    source=f"{DOCS}, item 3; (N - N_c)^alpha is not dimensionless, so P depends on the unit of N",
+    source=f"{INFORMAL}: the law with a floor eps; (N - N_c)^alpha is not dimensionless, so P depends on the unit of N",
     description="piecewise law with floor eps: eps below N_c, 1 - (1 - eps) exp(-(N - N_c)^alpha) above",
 )
 # The loss a pure power law L = (N_c/N)^alpha_N has, with an extra factor above N_c (Heaviside switch).
@@ -69,7 +71,7 @@ register(
     -alpha_N * N_c**alpha_N / N ** (1 + alpha_N)
     * (1 + kappa_s * sp.Piecewise(((N - N_c) ** delta, N > N_c), (0, True))),
     [N, N_c, alpha_N, kappa_s, delta],
-    source=f"{DOCS}, item 5 (dL/dN with a Heaviside regime switch)",
+    source=f"{INFORMAL}: a loss slope dL/dN with a Heaviside regime switch at N_c",
     description="loss slope dL/dN: the power law's slope below N_c, multiplied by 1 + kappa (N - N_c)^delta above",
 )
 
@@ -165,6 +167,12 @@ quanta_probability = register(
     source=f"{MICHAUD}, §3 (Zipf law, exponent alpha + 1)",
     description="use frequency of the k-th quantum, k^-(alpha+1) / zeta(alpha+1); sums to 1",
 ).expr
+register(
+    "emergence.quanta_sample_loss", sp.Piecewise((a_q, n_int >= k), (b_q, True)), [k, n_int, a_q, b_q],
+    source=f"{MICHAUD}, §3 (loss a on samples whose quantum is learned, b otherwise)",
+    description="loss on the k-th quantum's samples after the n most frequent quanta are learned: b, then a from n = k",
+    constraints=[(a_q < b_q, "a learned quantum must lower the loss: a < b")],
+)
 register(
     "emergence.quanta_loss_discrete", a_q + (b_q - a_q) * sp.zeta(alpha_q + 1, n_int + 1) / sp.zeta(alpha_q + 1),
     [n_int, alpha_q, a_q, b_q],

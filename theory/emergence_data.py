@@ -1,8 +1,9 @@
 """Named data sets for emergence: the critical-scale capability table, and Wei et al.'s emergent scales.
 
-``CAPABILITY_TABLE`` is the table that accompanies the critical-scale law P = 1 - exp(-(N/N_c)^alpha)
-in the source documents on LLM emergence. Its numbers are the documents' own; no published paper
-reports them, and no measurement here supports them: use them to draw the law, not as evidence.
+``CAPABILITY_TABLE`` is a table of critical scales and steepness factors that circulates, uncited, in
+informal summaries of the emergence literature alongside the critical-scale law P = 1 - exp(-(N/N_c)^alpha).
+No published paper reports its numbers, and no measurement here supports them: use them to draw the
+law, not as evidence.
 ``WEI_EMERGENT_SCALES`` is Table 1 of Wei et al. (2022, arXiv 2206.07682), few-shot prompted rows:
 the smallest model of a family at which each ability is above chance.
 """
@@ -22,8 +23,8 @@ class Capability(NamedTuple):
     alpha: float
 
 
-CAPABILITY_TABLE_SOURCE = ("source documents on LLM emergence, table of critical scales and steepness factors "
-                           "(unverified; not from a published paper)")
+CAPABILITY_TABLE_SOURCE = ("table of critical scales and steepness factors circulating in informal summaries of "
+                           "the emergence literature (uncited and unverified; not from a published paper)")
 CAPABILITY_TABLE: tuple[Capability, ...] = (
     Capability("chain-of-thought", 50e9, 70e9, 3.2),
     Capability("math reasoning", 70e9, 100e9, 3.3),
