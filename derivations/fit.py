@@ -549,7 +549,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
         f"Outlier rule: the {DROP_HIGHEST} highest-loss runs are dropped (--drop-highest 0 keeps all); "
         "every other row must hold positive numbers.")
     parser.add_argument("law", choices=["chinchilla"], help="functional form to fit")
-    parser.add_argument("file", help="CSV with one training run per row")
+    parser.add_argument("file", nargs="?", default=str(DATA_FILE),
+                        help="CSV with one training run per row (default: the shipped Chinchilla runs extracted by "
+                             "Besiroglu et al. 2024, which reproduce their published estimate)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="K", help="bootstrap refits (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
     parser.add_argument("--estimator", choices=["likelihood", "grid"], default="likelihood",
@@ -589,7 +591,7 @@ def _handle(args: argparse.Namespace) -> int:
     return 0
 
 
-command("fit", "fit a scaling law to training runs: circuitcomp fit chinchilla FILE.csv [--bootstrap K]",
+command("fit", "fit a scaling law to training runs: circuitcomp fit chinchilla [FILE.csv] [--bootstrap K]",
         _configure, _handle)
 
 _store.save()
