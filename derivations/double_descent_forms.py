@@ -15,6 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.cache import Derivations
+from derivations.roots import unique_solution
 from theory.double_descent import (
     ADVANI_SAXE,
     HASTIE,
@@ -192,9 +193,9 @@ _c = sp.Symbol("c", positive=True)  # the contraction (1 - eta s^2)^k
 def _optimal_stopping() -> sp.Expr:
     # The component is a quadratic in the contraction c = (1 - eta s^2)^k: minimize in c, then solve for k.
     component = early_stopping_component(s1, theta_1, eta).subs((1 - eta * s1**2) ** k, _c)
-    c_star = sp.solve(sp.diff(component, _c), _c)[0]
+    c_star = unique_solution(sp.diff(component, _c), _c)
     # k solves (1 - eta s^2)^k = c*.
-    return sp.solve(sp.Eq((1 - eta * s1**2) ** k, c_star), k)[0]
+    return unique_solution(sp.Eq((1 - eta * s1**2) ** k, c_star), k)
 
 
 optimal_stopping = _store("optimal_stopping", _optimal_stopping)
@@ -207,7 +208,7 @@ register(
 
 # The fix (Heckel-Yilmaz §4): per-feature step sizes that give both features the same contraction rate, so
 # the two U-curves reach their minima together.
-matched_step = sp.solve(sp.Eq(eta2 * s2**2, eta * s1**2), eta2)[0]
+matched_step = unique_solution(sp.Eq(eta2 * s2**2, eta * s1**2), eta2)
 register(
     "double_descent.early_stopping_matched_step", matched_step, [s1, s2, eta],
     source=f"{HECKEL_YILMAZ}, §4 (step-size rescaling removes epoch-wise double descent)",
@@ -263,8 +264,8 @@ def _chi_equation() -> sp.Tuple:
     u1, u2 = sp.symbols("u1 u2", positive=True)
     on_axis = {nu1: sp.I * u1, nu2: sp.I * u2, xi: sp.I * y_im}
     eqs = [sp.numer(sp.together(sp.expand(r.subs(on_axis) / sp.I))) for r in rf_fixed_point]
-    u1_c = sp.solve(eqs[0].subs(u2, chi_c / u1), u1)[0]
-    u2_c = sp.solve(eqs[1].subs(u1, chi_c / u2), u2)[0]
+    u1_c = unique_solution(eqs[0].subs(u2, chi_c / u1), u1)
+    u2_c = unique_solution(eqs[1].subs(u1, chi_c / u2), u2)
     # Residual scaled by y^2 > 0: y^2 c - (psi1 - g(c))(psi2 - g(c)); increasing in c.
     residual = sp.factor(sp.expand(y_im**2 * (chi_c - u1_c * u2_c)))
     # Ridgeless limit y -> 0: u_j y -> psi_j - g(c) stays finite, so c solves g(c) = min(psi1, psi2).

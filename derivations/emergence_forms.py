@@ -22,6 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.cache import Derivations
+from derivations.roots import unique_solution
 from theory.emergence import (
     DU,
     INFORMAL,
@@ -80,7 +81,7 @@ def _onset(metric: sp.Expr) -> sp.Expr:
 
 # --- mirage --------------------------------------------------------------------------------------------
 mirage_inflection_scale = _store(
-    "mirage_inflection", lambda: sp.solve(sp.factor(log_derivative(exact_match_accuracy, 2)), N)[0]
+    "mirage_inflection", lambda: unique_solution(sp.factor(log_derivative(exact_match_accuracy, 2)), N)
 )
 register(
     "emergence.mirage_inflection_scale", mirage_inflection_scale, [c, alpha_m, L],
@@ -111,7 +112,7 @@ register(
 )
 register(
     "emergence.resolution_threshold_scale",
-    _store("resolution", lambda: _tidy(sp.solve(sp.Eq(exact_match_accuracy, 1 / n_test), N)[0])),
+    _store("resolution", lambda: _tidy(unique_solution(sp.Eq(exact_match_accuracy, 1 / n_test), N))),
     [c, alpha_m, L, n_test],
     source=f"{SCHAEFFER}, App. A (resolution 1/n_test); derived here",
     description="scale where the expected exact match reaches one item in n_test: moves left as n_test grows",
@@ -125,7 +126,7 @@ register(
     description="probability at N = N_c: 1 - 1/e ~ 0.632, not 1/2 and not a step, whatever alpha",
 )
 critical_scale_steepest_log = _store(
-    "steepest_log", lambda: sp.solve(sp.factor(log_derivative(critical_scale_probability, 2)), N)[0]
+    "steepest_log", lambda: unique_solution(sp.factor(log_derivative(critical_scale_probability, 2)), N)
 )
 register(
     "emergence.critical_scale_steepest_log_scale", critical_scale_steepest_log, [N_c, alpha],
@@ -139,13 +140,13 @@ register(
 )
 register(
     "emergence.critical_scale_steepest_scale",
-    _store("steepest_linear", lambda: _tidy(sp.solve(sp.factor(sp.diff(critical_scale_probability, N, 2)), N)[0])),
+    _store("steepest_linear", lambda: _tidy(unique_solution(sp.factor(sp.diff(critical_scale_probability, N, 2)), N))),
     [N_c, alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here",
     description="inflection in N (linear axis): N_c ((alpha - 1)/alpha)^(1/alpha); none for alpha <= 1",
     constraints=[(alpha > 1, "a linear-axis inflection needs alpha > 1")],
 )
-critical_scale_quantile = _store("quantile", lambda: sp.solve(sp.Eq(critical_scale_probability, level), N)[0])
+critical_scale_quantile = _store("quantile", lambda: unique_solution(sp.Eq(critical_scale_probability, level), N))
 register(
     "emergence.critical_scale_quantile", critical_scale_quantile, [level, N_c, alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here", description="scale at which the probability reaches P",
@@ -180,7 +181,7 @@ power_law_second_derivative = sp.diff(power_law_loss, N, 2)
 """|d^2L/dN^2| of a pure power law: positive and strictly decreasing, so its argmax is the smallest N."""
 _curve_curvature = log_derivative(power_law_loss, 2) / (1 + log_derivative(power_law_loss, 1) ** 2) ** sp.Rational(3, 2)
 power_law_curvature_scale = _store(
-    "curvature_scale", lambda: _tidy(sp.solve(sp.factor(sp.diff(_curve_curvature, N)), N)[0])
+    "curvature_scale", lambda: _tidy(unique_solution(sp.factor(sp.diff(_curve_curvature, N)), N, positive=True))
 )
 register(
     "emergence.power_law_curvature_scale", power_law_curvature_scale, [N_c, alpha_N],
@@ -204,7 +205,8 @@ register(
 _gap = sp.Symbol("gap", positive=True)  # eta - L_inf > 0, so that the root is written without (-1)^(1/alpha_N)
 register(
     "emergence.loss_threshold_scale",
-    _store("threshold", lambda: _tidy(sp.solve(sp.Eq(scaling_loss, L_inf + _gap), N)[0]).subs(_gap, eta_loss - L_inf)),
+    _store("threshold",
+           lambda: _tidy(unique_solution(sp.Eq(scaling_loss, L_inf + _gap), N)).subs(_gap, eta_loss - L_inf)),
     [eta_loss, L_inf, N0, alpha_N],
     source=f"{DU}, §4 (threshold N_0 (eta - L_inf)^(-1/alpha_N)); derived here",
     description="scale where L_inf + (N0/N)^alpha_N falls to the threshold eta; the ability appears above it",
@@ -230,7 +232,7 @@ register(
 )
 # A quantum is learned once tau training examples use it: D p_n = tau at the last one learned.
 _learned_from_data = _store(
-    "learned_from_data", lambda: sp.solve(sp.Eq(D * n_q ** -(alpha_q + 1) / sp.zeta(alpha_q + 1), tau), n_q)[0]
+    "learned_from_data", lambda: unique_solution(sp.Eq(D * n_q ** -(alpha_q + 1) / sp.zeta(alpha_q + 1), tau), n_q)
 )
 quanta_loss_of_data = _tidy(quanta_loss.subs(n_q, _learned_from_data))
 register(

@@ -38,6 +38,7 @@ from derivations.compile import compile_expr
 from derivations.evaluate import check_domain, evaluate
 from derivations.experiments import Setting, experiment
 from derivations.phases import HuangSetting, huang_equilibrium
+from derivations.roots import unique_solution
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY
 from theory.registry import get, register
@@ -71,8 +72,8 @@ D_r = declare("D_r", "D_r", "random-label training examples (memorization only)"
 M_s = sp.Symbol("M_s", positive=True)
 
 _store = Derivations(__name__)
-spare_model_size = _store("spare_model_size", lambda: sp.solve(
-    sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r), M_s)[0])
+spare_model_size = _store("spare_model_size", lambda: unique_solution(
+    sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r), M_s))
 register(
     "emergence.spare_model_size", spare_model_size, [M, D_r, A_mem, mu],
     source=f"{HUANG}; {MODEL}",
@@ -80,9 +81,9 @@ register(
     constraints=[(A_mem * M**mu > D_r, "needs spare capacity: A_mem M^mu > D_r")],
 )
 # The generalizing circuit wins where D_crit(M_s) falls to the algorithmic data size D (Huang's D_crit rule).
-_winning_spare_size = sp.solve(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)[0]
+_winning_spare_size = unique_solution(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)
 multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(
-    sp.solve(sp.Eq(spare_model_size, _winning_spare_size), M)[0], force=True))
+    unique_solution(sp.Eq(spare_model_size, _winning_spare_size), M), force=True))
 register(
     "emergence.multitask_transition_scale", multitask_transition_scale, [D, D_r, A_mem, mu, B_crit, nu],
     source=f"{HUANG}; {MODEL}",

@@ -17,6 +17,7 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.flow import coordinate_flow
+from derivations.roots import unique_solution
 from theory.circuits import VARMA, generalization_cost, memorization_cost
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 from theory.registry import register
@@ -71,8 +72,8 @@ rate_m, rate_g = (e.subs(_to_margins) for e in coordinate_flow(SQUARED_LOSS))
 """Per-capita growth rates d ln m/dt and d ln g/dt as functions of the margins m, g."""
 
 # Fixed points: the generalizer alone (m -> 0) and the memorizer alone (g -> 0).
-generalizing_margin = _store("generalizing_margin", lambda: sp.solve(rate_g.subs(m, 0), g)[0])
-memorizing_margin = _store("memorizing_margin", lambda: sp.solve(rate_m.subs(g, 0), m)[0])
+generalizing_margin = _store("generalizing_margin", lambda: unique_solution(rate_g.subs(m, 0), g))
+memorizing_margin = _store("memorizing_margin", lambda: unique_solution(rate_m.subs(g, 0), m))
 register(
     "grokking.generalizing_margin", generalizing_margin, [y, lam, c_g],
     source=TC, description="stationary margin of the generalizing circuit alone, y - lam c_g / 2",
@@ -88,7 +89,7 @@ register(
 _FIT_EDGES = {"memorizer": (memorizing_margin, [y, c_m, D]), "generalizer": (generalizing_margin, [y, c_g])}
 for _name, (_margin, _params) in _FIT_EDGES.items():
     register(
-        f"grokking.{_name}_fit_weight_decay", sp.solve(sp.Eq(_margin, y / 2), lam)[0], _params, source=TC,
+        f"grokking.{_name}_fit_weight_decay", unique_solution(sp.Eq(_margin, y / 2), lam), _params, source=TC,
         description=f"weight decay above which the {_name} alone has a stationary margin below y/2",
     )
 
@@ -106,7 +107,7 @@ register(
 )
 
 # Critical data size, dynamically: where a vanishing memorizer stops growing at the generalizing state.
-critical_data_size = _store("critical_data_size", lambda: sp.solve(invasion_rate, D)[0])
+critical_data_size = _store("critical_data_size", lambda: unique_solution(invasion_rate, D))
 register(
     "grokking.critical_data_size", critical_data_size, [c_m, c_g],
     source=f"{VARMA}, §3 (D_crit); {TC}",
@@ -114,7 +115,7 @@ register(
 )
 # The same size from the efficiency model: where the two circuits' costs are equal (tests check they agree).
 efficiency_crossing = _store(
-    "efficiency_crossing", lambda: sp.solve(sp.Eq(memorization_cost, generalization_cost), D)[0]
+    "efficiency_crossing", lambda: unique_solution(sp.Eq(memorization_cost, generalization_cost), D)
 )
 
 # Exact first integral. Both log-rates are affine in the shared residual, so ln g - k ln m drifts at a
@@ -142,14 +143,14 @@ register(
 )
 
 # At the exchange the memorizer tracks its nullcline: m_x is where d ln m/dt = 0 with g = y/2.
-exchange_memorizer = _store("exchange_memorizer", lambda: sp.solve(rate_m.subs(g, y / 2), m)[0])
+exchange_memorizer = _store("exchange_memorizer", lambda: unique_solution(rate_m.subs(g, y / 2), m))
 
 
 @cache
 def crossing_time(start_m: sp.Symbol, start_g: sp.Symbol) -> sp.Expr:
     """Time for g to cross y/2 from (start_m, start_g), by the first integral with m = m_x at the crossing."""
     at_crossing = first_integral.subs({a: sp.log(exchange_memorizer), b: sp.log(y / 2), m0: start_m, g0: start_g})
-    return _split_logs(sp.solve(at_crossing, t)[0])
+    return _split_logs(unique_solution(at_crossing, t))
 
 
 t_generalize = _store("t_generalize", lambda: crossing_time(m0, g0))
@@ -198,7 +199,7 @@ register(
 # Without weight decay the state freezes once the residual vanishes; the generalizer wins the early race
 # (reaches y/2 when the memorizer does) only above this data size.
 _race = first_integral.subs({lam: 0, a: sp.log(y / 2), b: sp.log(y / 2)})
-comprehension_data_size = _store("comprehension_data_size", lambda: _split_logs(sp.solve(_race, D)[0]))
+comprehension_data_size = _store("comprehension_data_size", lambda: _split_logs(unique_solution(_race, D)))
 register(
     "grokking.comprehension_data_size", comprehension_data_size, [m0, g0, y, c_m, c_g, eta_m, eta_g],
     source=TC, description="without weight decay, the data size above which the generalizer wins the first race",
@@ -215,7 +216,7 @@ def _single_circuit_objective(r: sp.Expr) -> sp.Expr:
 
 
 _force_balance = sp.diff(_single_circuit_objective(1), w)
-stationary_logit = _store("stationary_logit", lambda: sp.solve(_force_balance, w)[0])
+stationary_logit = _store("stationary_logit", lambda: unique_solution(_force_balance, w))
 register(
     "grokking.stationary_logit", stationary_logit, [q, lam, p, P_c],
     source=f"{VARMA}, App. D (force balance; closed form for r = p/kappa = 1)",
@@ -226,7 +227,7 @@ register(
 # r > 1: both stationarity conditions share the cross-entropy slope, so their difference fixes the ratio.
 _stationarity_gap = sp.diff(_objective_w, w_G) - sp.diff(_objective_w, w_M)
 _w_G_at_equilibrium = _store(
-    "w_G_at_equilibrium", lambda: sp.solve(sp.powsimp(_stationarity_gap, force=True), w_G)[0]
+    "w_G_at_equilibrium", lambda: unique_solution(sp.powsimp(_stationarity_gap, force=True), w_G)
 )
 equilibrium_ratio = sp.powsimp(sp.powdenest(_w_G_at_equilibrium / w_M, force=True), force=True)
 register(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.roots import unique_solution
 from theory.circuits import HUANG, critical_data_size_of_model, memorization_capacity
 from theory.registry import register
 from theory.symbols import A_mem, B_crit, D, M, mu, nu
 
-crossing_model_size = sp.solve(sp.Eq(memorization_capacity, critical_data_size_of_model), M)[0]
+crossing_model_size = unique_solution(sp.Eq(memorization_capacity, critical_data_size_of_model), M)
 crossing_data_size = sp.powsimp(sp.powdenest(memorization_capacity.subs(M, crossing_model_size), force=True),
                                 force=True)
 register(
@@ -26,8 +27,8 @@ register(
     source=f"{HUANG}, §4 Prediction 1",
     description="data size D* below which model-wise double descent appears",
 )
-dip_start = sp.solve(sp.Eq(memorization_capacity, D), M)[0]
-dip_end = sp.solve(sp.Eq(critical_data_size_of_model, D), M)[0]
+dip_start = unique_solution(sp.Eq(memorization_capacity, D), M)
+dip_end = unique_solution(sp.Eq(critical_data_size_of_model, D), M)
 register(
     "huang.dip_window_start", dip_start, [D, A_mem, mu],
     source=f"{HUANG}, §4", description="model size where capacity reaches D: the validation dip starts",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.cache import Derivations
+from derivations.roots import unique_solution
 from theory.registry import register
 from theory.scaling import BESIROGLU, HOFFMANN, A, B, C, E, N, alpha, beta, chinchilla_loss
 from theory.symbols import D, declare
@@ -54,7 +55,8 @@ loss_prefactor = optimal_reducible_loss.subs(C, 6)  # K = (L* - E)(C/6)^gamma, a
 optimal_loss = E + loss_prefactor * (C / 6) ** -loss_exponent
 _K = sp.Symbol("K", positive=True)
 compute_for_loss = _store(
-    "compute_for_loss", lambda: sp.solve(sp.Eq(E + _K * (C / 6) ** -loss_exponent, L), C)[0].subs(_K, loss_prefactor)
+    "compute_for_loss",
+    lambda: unique_solution(sp.Eq(E + _K * (C / 6) ** -loss_exponent, L), C).subs(_K, loss_prefactor),
 )
 tokens_per_param = sp.cancel(D_opt / N_opt)
 ratio_exponent = sp.factor(tokens_exponent - params_exponent)

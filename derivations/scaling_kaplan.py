@@ -18,6 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.cache import Derivations
+from derivations.roots import unique_solution
 from theory.registry import register
 from theory.scaling import (
     KAPLAN,
@@ -40,11 +41,11 @@ DERIVED = f"{KAPLAN}, §6.1 (derived here from Eqs. (1.6) and the B_crit(L) fit)
 delta = declare("delta_L", r"\delta", "tolerated relative excess loss from finite data", positive=True)
 
 # --- compute-efficient frontier -----------------------------------------------------------------------
-steps_to_loss = _store("steps_to_loss", lambda: sp.solve(sp.Eq(kaplan_steps_loss, L), S_min)[0])
+steps_to_loss = _store("steps_to_loss", lambda: unique_solution(sp.Eq(kaplan_steps_loss, L), S_min))
 """S_min(N, L): steps at the critical batch for an N-parameter model to reach loss L (needs L > L(N))."""
 compute_to_loss = 6 * N * critical_batch * steps_to_loss
 frontier_params = _store(
-    "frontier_params", lambda: sp.solve(sp.diff(sp.expand_log(sp.log(compute_to_loss), force=True), N), N)[0]
+    "frontier_params", lambda: unique_solution(sp.diff(sp.expand_log(sp.log(compute_to_loss), force=True), N), N)
 )
 """N_opt(L): the model size that reaches loss L with the least compute."""
 frontier_compute = sp.simplify(compute_to_loss.subs(N, frontier_params))
@@ -93,7 +94,7 @@ register(
     "scaling.kaplan_overfitting", overfitting, _parameters(overfitting, N, D),
     source=OVERFIT, description="delta L = L(N, D)/L(N, inf) - 1: relative excess loss from finite data",
 )
-data_for_overfitting = _store("data_for_overfitting", lambda: sp.solve(sp.Eq(overfitting, delta), D)[0])
+data_for_overfitting = _store("data_for_overfitting", lambda: unique_solution(sp.Eq(overfitting, delta), D))
 register(
     "scaling.kaplan_data_to_avoid_overfitting", data_for_overfitting,
     _parameters(data_for_overfitting, N, delta), source=OVERFIT,
@@ -102,7 +103,7 @@ register(
 _excess = sp.Symbol("excess", positive=True)  # L(N, D) - L(N, inf), kept whole while solving
 early_stopping_steps = _store(
     "early_stopping_steps",
-    lambda: sp.solve(sp.Eq(kaplan_steps_loss - kaplan_params_loss, _excess), S_min)[0],
+    lambda: unique_solution(sp.Eq(kaplan_steps_loss - kaplan_params_loss, _excess), S_min),
 ).subs(_excess, kaplan_loss - converged_loss)
 register(
     "scaling.kaplan_early_stopping_steps", early_stopping_steps,
