@@ -3,7 +3,9 @@
 Everything numeric in the package goes through :func:`compile_expr` (cached on the expression), and
 models through :func:`compile_model` (right-hand side, Jacobian and observables, cached on the model).
 ``softplus`` and ``expit`` print to ``numpy.logaddexp`` and ``scipy.special.expit``, which do not
-overflow; ``zeta`` (Riemann and Hurwitz) to ``scipy.special.zeta``.
+overflow; ``zeta`` (Riemann and Hurwitz) to ``scipy.special.zeta``. Before printing, ``1 - exp(-x)`` and
+``log(1 + x)`` are rewritten to ``expm1`` and ``log1p``, so small arguments keep their digits (a
+critical-scale probability of 1e-18 stays 1e-18 instead of rounding to 0).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache, lru_cache
 import numpy as np
 import scipy.special
 import sympy as sp
+from sympy.codegen import cfunctions
 
 from derivations.flow import coordinate_flow, coordinate_jacobian, observables_in_coordinates
 from theory.dynamics import Model
@@ -30,9 +33,37 @@ MODULES: list = [
 ]
 
 
+def _exp_minus_one(e: sp.Basic) -> bool:
+    """``c (exp(x) - 1)`` for a number c: an Add of exactly a constant and minus that constant times exp(x)."""
+    if not e.is_Add or len(e.args) != 2:
+        return False
+    const, other = sorted(e.args, key=lambda a: not a.is_Number)
+    coeff, rest = other.as_coeff_Mul()
+    return const.is_Number and const != 0 and coeff == -const and isinstance(rest, sp.exp)
+
+
+def _accurate(expr: sp.Basic) -> sp.Basic:
+    """exp(x) - 1 -> expm1(x) and log(1 + x) -> log1p(x), node by node, leaving everything else untouched."""
+    if not isinstance(expr, sp.Expr):  # relations (domain constraints) compile as they are
+        return expr
+
+    def expm1(e: sp.Add) -> sp.Expr:
+        const, other = sorted(e.args, key=lambda a: not a.is_Number)
+        return -const * cfunctions.expm1(other.as_coeff_Mul()[1].args[0])
+
+    def log1p(e: sp.log) -> sp.Expr:
+        const, other = sorted(e.args[0].args, key=lambda a: not a.is_Number)
+        return cfunctions.log1p(other)
+
+    expr = expr.replace(_exp_minus_one, expm1)
+    return expr.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2
+                        and sp.S.One in e.args[0].args, log1p)
+
+
 @lru_cache(maxsize=1024)
 def _lambdify(args: tuple, exprs: tuple | sp.Expr) -> Callable:
-    return sp.lambdify(args, exprs, modules=MODULES, cse=True)
+    accurate = tuple(map(_accurate, exprs)) if isinstance(exprs, tuple) else _accurate(exprs)
+    return sp.lambdify(args, accurate, modules=MODULES, cse=True)
 
 
 def compile_expr(args: Sequence, expr: sp.Expr | Sequence[sp.Expr]) -> Callable:
