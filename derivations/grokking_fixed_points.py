@@ -1,0 +1,92 @@
+"""Every fixed point of the squared-loss two-circuit flow, with its Jacobian eigenvalues and stability.
+
+In margins (m, g) the flow is dm/dt = m r_m(m, g), dg/dt = g r_g(m, g) (:mod:`derivations.grokking_forms`).
+SymPy solves F = 0 for all its solutions, not a chosen one: the origin, the memorizer alone and the
+generalizer alone. Both per-capita rates depend on m + g only, so the two circuits coexist only on the
+knife edge D = D_crit, where the fixed points fill the segment m + g = y - lam c_g / 2 joining the two
+one-circuit points (both then report a zero eigenvalue: 'degenerate'). Each isolated point's eigenvalues
+come from the symbolic Jacobian; at a one-circuit point they are the circuit's own relaxation rate and
+the other circuit's invasion rate, so exactly one point is stable for D != D_crit: the memorizer below
+D_crit, the generalizer above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from derivations.compile import compile_expr
+from derivations.evaluate import check_domain
+from derivations.grokking_forms import rate_g, rate_m
+from theory.dynamics import SQUARED_LOSS
+from theory.symbols import D, c_g, c_m, eta_g, eta_m, g, info, lam, m, y
+
+# Solve in unconstrained symbols, so that no assumption on m, g hides the zero-margin solutions.
+_m, _g = sp.symbols("m_free g_free", real=True)
+flow = sp.Matrix([m * rate_m, g * rate_g]).subs({m: _m, g: _g})
+"""(dm/dt, dg/dt) of the squared-loss model in margins."""
+jacobian = flow.jacobian([_m, _g])
+PARAMS = (y, lam, c_m, c_g, D, eta_m, eta_g)
+
+
+def _classify_solutions() -> dict[str, dict[sp.Symbol, sp.Expr]]:
+    """The isolated solutions of F = 0 for generic parameters, named by which circuits are present."""
+    named = {}
+    for sol in sp.solve(list(flow), [_m, _g], dict=True):
+        present = tuple(bool(sol.get(v, v) != 0) for v in (_m, _g))
+        name = {(False, False): "origin", (True, False): "memorizer", (False, True): "generalizer"}.get(present)
+        if name is None or name in named:
+            raise ArithmeticError(f"unexpected fixed point of the two-circuit flow: {sol}")
+        named[name] = {_m: sp.simplify(sol.get(_m, 0)), _g: sp.simplify(sol.get(_g, 0))}
+    return named
+
+
+LOCATIONS = _classify_solutions()
+"""Each isolated fixed point's margins (m, g) as SymPy expressions."""
+EIGENVALUES = {name: [sp.factor(e) for e in jacobian.subs(at).eigenvals(multiple=True)]
+               for name, at in LOCATIONS.items()}
+"""Jacobian eigenvalues at each isolated fixed point (SymPy expressions in the parameters)."""
+
+_compiled = {name: compile_expr(PARAMS, [*LOCATIONS[name].values(), *EIGENVALUES[name]]) for name in LOCATIONS}
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """An isolated fixed point: its margins, eigenvalues, and whether it is feasible (both margins >= 0)."""
+
+    name: str
+    memorizing_margin: float
+    generalizing_margin: float
+    eigenvalues: tuple[float, ...]
+
+    @property
+    def feasible(self) -> bool:
+        return self.memorizing_margin >= 0 and self.generalizing_margin >= 0
+
+    @property
+    def stability(self) -> str:
+        """'stable', 'unstable', 'saddle', or 'degenerate' (a zero eigenvalue: D = D_crit). Eigenvalues within
+        rounding (1e-12 of the largest) of zero count as zero: at D = D_crit they cancel only to rounding."""
+        eigen = np.array(self.eigenvalues)
+        signs = {int(s) for s in np.sign(np.where(np.abs(eigen) <= 1e-12 * np.abs(eigen).max(), 0.0, eigen))}
+        if 0 in signs:
+            return "degenerate"
+        return {frozenset({-1}): "stable", frozenset({1}): "unstable"}.get(frozenset(signs), "saddle")
+
+
+def fixed_points(**values: float) -> list[FixedPoint]:
+    """All isolated fixed points of the squared-loss flow at the model's defaults updated by ``values``
+    (names as in ``SQUARED_LOSS``: y, lam, c_m, c_g, D, eta_m, eta_g); each with eigenvalues and stability."""
+    by_name = {s.name: s for s in PARAMS}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; expected {', '.join(by_name)}")
+    resolved = [float(check_domain(s.name, values.get(s.name, SQUARED_LOSS.defaults[s]), info(s).domain,
+                                   info(s).description)) for s in PARAMS]
+    points = []
+    for name, compiled in _compiled.items():
+        mem, gen, *eigen = (float(v) for v in compiled(*resolved))
+        points.append(FixedPoint(name, mem, gen, tuple(eigen)))
+    return points
