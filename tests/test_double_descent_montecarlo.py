@@ -197,6 +197,7 @@ def test_design_average_rejects_mixed_penalties(lam):
 @given(on_grid(1.3, 4.0, 40), st.floats(0.2, 5.0), st.floats(0.2, 5.0), st.floats(0.1, 0.9), st.floats(0.0, 1.0),
        st.floats(0.5, 4.0), st.floats(0.2, 2.0))
 def test_two_level_covariance_bias_and_variance(gamma, sa, sb, w, v, r2, sigma2):
+    w = max(1, round(w * gamma * 40)) / (gamma * 40)  # a whole number of level-b features at n = 40 and 80
     small, large = (mc.least_squares_two_level(rng(gamma, sa, sb, n), n, round(gamma * n), sa, sb, w, v, r2, sigma2,
                                                repeats=20) for n in (40, 80))
     spot = dict(gamma=gamma, s_a=sa, s_b=sb, w_b=w)
