@@ -12,10 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from derivations.evaluate import check_domain, evaluate
-from theory.symbols import POSITIVE, REAL, Domain
-
-COUNT = Domain(1.0, lo_closed=True, integer=True)
-PROBABILITY = Domain(0.0, 1.0, lo_closed=True, hi_closed=True)
+from theory.symbols import CLOSED_UNIT_INTERVAL, COUNT, NONNEGATIVE_INTEGER, POSITIVE, REAL
 
 
 def breakthroughness(y: np.ndarray) -> float:
@@ -37,14 +34,14 @@ def sampled_accuracy(accuracy: np.ndarray, n_test: int, rng: np.random.Generator
     """Observed accuracies on n_test items, shape (repeats, *accuracy.shape)."""
     n_test = int(check_domain("n_test", n_test, COUNT, "number of test items"))
     repeats = int(check_domain("repeats", repeats, COUNT, "number of sampled readings"))
-    accuracy = check_domain("accuracy", accuracy, PROBABILITY, "expected accuracy")
+    accuracy = check_domain("accuracy", accuracy, CLOSED_UNIT_INTERVAL, "expected accuracy")
     return rng.binomial(n_test, accuracy, size=(repeats, *accuracy.shape)) / n_test
 
 
 def apparent_threshold(scales: np.ndarray, observed: np.ndarray) -> np.ndarray:
     """First scale with a nonzero observed accuracy, per row of ``observed`` (inf: none)."""
     scales = check_domain("scales", scales, POSITIVE, "model scales")
-    observed = np.atleast_2d(check_domain("observed", observed, PROBABILITY, "observed accuracies"))
+    observed = np.atleast_2d(check_domain("observed", observed, CLOSED_UNIT_INTERVAL, "observed accuracies"))
     if scales.ndim != 1 or observed.ndim != 2 or observed.shape[1] != scales.size:
         raise ValueError(f"observed must have shape (rows, {scales.size}) to match scales, got {observed.shape}")
     hit = observed > 0
@@ -61,7 +58,7 @@ def finite_test_illusion(scales: np.ndarray, test_sizes: tuple[int, ...], c: flo
     if sizes.ndim != 1 or sizes.size == 0:
         raise ValueError(f"test_sizes must be a non-empty sequence, got shape {sizes.shape}")
     repeats = int(check_domain("repeats", repeats, COUNT, "sampled curves per test-set size"))
-    seed = int(check_domain("seed", seed, Domain(0.0, lo_closed=True, integer=True), "random seed"))
+    seed = int(check_domain("seed", seed, NONNEGATIVE_INTEGER, "random seed"))
     accuracy = evaluate("emergence.exact_match_accuracy", N=scales, c=c, alpha=alpha, L=length)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(sizes.size)]
     out: dict[str, np.ndarray] = {"scale": scales, "accuracy": accuracy, "test_size": sizes}

@@ -48,12 +48,12 @@ from theory.emergence import (
     tau,
 )
 from theory.registry import register
-from theory.symbols import UNIT_INTERVAL, D, Domain, declare
+from theory.symbols import COUNT, UNIT_INTERVAL, D, Domain, declare
 
 _store = Derivations(__name__)
 
 level = declare("P", "P", "probability level of the critical-scale law", Domain(0.0, 1.0), positive=True)
-n_test = declare("n_test", r"n_{\mathrm{test}}", "number of test items", Domain(1.0, lo_closed=True, integer=True),
+n_test = declare("n_test", r"n_{\mathrm{test}}", "number of test items", COUNT,
                  positive=True, integer=True)
 n_q = declare("n", "n", "number of quanta learned (continuum)", positive=True)
 C_q = declare("C_q", "C_q", "parameters needed per quantum", positive=True)

@@ -15,9 +15,7 @@ from scipy.stats import binom
 
 from derivations.evaluate import check_domain, evaluate
 from theory.emergence import OPEN_UNIT
-from theory.symbols import POSITIVE, Domain
-
-COUNT = Domain(1.0, lo_closed=True, integer=True)
+from theory.symbols import COUNT, NONNEGATIVE_INTEGER, POSITIVE, Domain
 
 
 def _count(name: str, value: int, description: str) -> int:
@@ -46,7 +44,7 @@ def skill_graph(n_skills: int, n_pieces: int, k: int, rng: np.random.Generator) 
 
 def failure_threshold(degree: np.ndarray, theta: float, beta_s: float) -> np.ndarray:
     """Smallest failure count that reaches the rate beta_s theta (round-off at exact integers forgiven)."""
-    degree = check_domain("degree", degree, Domain(0.0, lo_closed=True, integer=True), "text pieces of each skill")
+    degree = check_domain("degree", degree, NONNEGATIVE_INTEGER, "text pieces of each skill")
     theta = float(check_domain("theta", theta, OPEN_UNIT, "fraction of text pieces failed"))
     beta_s = float(check_domain("beta_s", beta_s, POSITIVE, "failure-rate multiplier of a failing skill"))
     return np.ceil(beta_s * theta * degree - 1e-9)

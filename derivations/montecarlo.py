@@ -15,14 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from derivations.evaluate import check_domain
-from theory.symbols import NONNEGATIVE, POSITIVE, REAL, Domain
+from theory.symbols import CLOSED_UNIT_INTERVAL, COUNT, NONNEGATIVE, NONNEGATIVE_INTEGER, POSITIVE, REAL, Domain
 
 RANK_TOLERANCE = 1e-7  # singular values below this times the largest count as zero (pseudo-inverse); the
 # Gram route below resolves singular values down to ~1e-8 of the largest
-COUNT = Domain(1.0, lo_closed=True, integer=True)
-NONNEGATIVE_INTEGER = Domain(0.0, lo_closed=True, integer=True)
 REPEATS = Domain(2.0, lo_closed=True, integer=True)  # two draws at least, so the standard error is defined
-FRACTION = Domain(0.0, 1.0, lo_closed=True, hi_closed=True)
 
 
 @dataclass(frozen=True)
@@ -139,7 +136,7 @@ def least_squares_two_level(
     """
     _check(COUNT, n=n, p=p)
     _check(POSITIVE, s_a=s_a, s_b=s_b)
-    _check(FRACTION, w=w, v=v)
+    _check(CLOSED_UNIT_INTERVAL, w=w, v=v)
     _check(NONNEGATIVE, r2=r2, sigma2=sigma2)
     _check(REPEATS, repeats=repeats)
     in_b = np.arange(p) >= p - round(w * p)

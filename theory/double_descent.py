@@ -23,7 +23,7 @@ import sympy as sp
 
 from theory.dynamics import Model
 from theory.registry import register
-from theory.symbols import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Domain, declare
+from theory.symbols import NONNEGATIVE, NONNEGATIVE_INTEGER, POSITIVE, UNIT_INTERVAL, Domain, declare
 
 HASTIE = "Hastie, Montanari, Rosset, Tibshirani 2022, Ann. Statist. 50(2):949-986, arXiv 1903.08560"
 BHX = "Belkin, Hsu, Xu 2020, Two models of double descent for weak features, SIAM J. Math. Data Sci., arXiv 1903.07571"
@@ -216,7 +216,7 @@ register(
     description="full test MSE (noise included) of min-norm LS on p of D Gaussian features chosen at random",
     constraints=[(p <= D_total, "the learner uses at most all features: p <= D")],
     diverges="for p in {n-1, n, n+1}",
-    domains={p: Domain(0.0, lo_closed=True, integer=True)},
+    domains={p: NONNEGATIVE_INTEGER},
 )
 
 # --- Advani-Saxe: gradient flow from w(0), per eigenmode of X X' -----------------------------------------

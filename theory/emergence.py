@@ -27,7 +27,7 @@ import sympy as sp
 
 from theory.functions import expit
 from theory.registry import register
-from theory.symbols import POSITIVE, Domain, declare
+from theory.symbols import NONNEGATIVE_INTEGER, POSITIVE, Domain, declare
 
 INFORMAL = ("informal phase-transition forms circulating in summaries of the emergence literature "
             "(uncited; no published paper states them in this form)")
@@ -157,7 +157,7 @@ alpha_q = declare("alpha", r"\alpha", "Zipf tail exponent: quantum k is used wit
                   POSITIVE, real=True, nonzero=True)
 k = declare("k", "k", "rank of a quantum (1 = most frequent)", Domain(0.0, integer=True), positive=True, integer=True)
 n_int = declare("n", "n", "number of quanta learned (the most frequent first)",
-                Domain(0.0, lo_closed=True, integer=True), nonnegative=True, integer=True)
+                NONNEGATIVE_INTEGER, nonnegative=True, integer=True)
 a_q = declare("a", "a", "loss on samples whose quantum is learned", nonnegative=True)
 b_q = declare("b", "b", "loss on samples whose quantum is not learned", positive=True)
 tau = declare("tau", r"\tau", "examples of a quantum needed to learn it", positive=True)

@@ -47,6 +47,9 @@ POSITIVE = Domain(0.0)
 NONNEGATIVE = Domain(0.0, lo_closed=True)
 REAL = Domain()
 UNIT_INTERVAL = Domain(0.0, 1.0, hi_closed=True)
+CLOSED_UNIT_INTERVAL = Domain(0.0, 1.0, lo_closed=True, hi_closed=True)
+COUNT = Domain(1.0, lo_closed=True, integer=True)
+NONNEGATIVE_INTEGER = Domain(0.0, lo_closed=True, integer=True)
 
 
 @dataclass(frozen=True)
