@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from derivations.cache import Derivations
 from derivations.compile import compile_expr
 from derivations.evaluate import check_domain
 from derivations.grokking_forms import rate_g, rate_m
@@ -43,12 +44,14 @@ def _classify_solutions() -> dict[str, dict[sp.Symbol, sp.Expr]]:
     return named
 
 
-LOCATIONS = _classify_solutions()
+_store = Derivations(__name__)
+LOCATIONS = _store("locations", _classify_solutions)
 """Each isolated fixed point's margins (m, g) as SymPy expressions."""
-EIGENVALUES = {name: [sp.factor(e) for e in jacobian.subs(at).eigenvals(multiple=True)]
-               for name, at in LOCATIONS.items()}
+EIGENVALUES = _store("eigenvalues", lambda: {name: [sp.factor(e) for e in jacobian.subs(at).eigenvals(multiple=True)]
+                                             for name, at in LOCATIONS.items()})
 """Jacobian eigenvalues at each isolated fixed point (SymPy expressions in the parameters)."""
 
+_store.save()
 _compiled = {name: compile_expr(PARAMS, [*LOCATIONS[name].values(), *EIGENVALUES[name]]) for name in LOCATIONS}
 
 

@@ -18,6 +18,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from derivations.cache import Derivations
 from derivations.compile import broadcast_call, compile_expr
 from derivations.ensemble import integrate_ensemble
 from derivations.evaluate import check_domain, evaluate
@@ -91,7 +92,9 @@ def _critical_curve_through(readoffs: tuple[tuple[float, float], ...]) -> tuple[
     return float(solution[B_crit]), float(solution[nu])
 
 
-_HUANG_B_CRIT, _HUANG_NU = _critical_curve_through(((32.0, 4000.0), (64.0, 3000.0)))
+_store = Derivations(__name__)
+_HUANG_B_CRIT, _HUANG_NU = _store("huang_curve", lambda: _critical_curve_through(((32.0, 4000.0), (64.0, 3000.0))))
+_store.save()
 
 
 @dataclass(frozen=True)

@@ -48,34 +48,32 @@ frontier_params = _store(
     "frontier_params", lambda: unique_solution(sp.diff(sp.expand_log(sp.log(compute_to_loss), force=True), N), N)
 )
 """N_opt(L): the model size that reaches loss L with the least compute."""
-frontier_compute = sp.simplify(compute_to_loss.subs(N, frontier_params))
-frontier_steps = sp.simplify(steps_to_loss.subs(N, frontier_params))
+frontier_compute = _store("frontier_compute", lambda: sp.simplify(compute_to_loss.subs(N, frontier_params)))
+frontier_steps = _store("frontier_steps", lambda: sp.simplify(steps_to_loss.subs(N, frontier_params)))
 
 
-def _exponent_in_compute(expr: sp.Expr) -> sp.Expr:
-    """d log(expr)/d log(C_min) along the frontier, both sides parameterized by the loss L."""
-    def slope(e: sp.Expr) -> sp.Expr:
-        return sp.diff(sp.expand_log(sp.log(e), force=True), L)
-    return sp.simplify(slope(expr) / slope(frontier_compute))
+def _log_slope(expr: sp.Expr) -> sp.Expr:
+    return sp.diff(sp.expand_log(sp.log(expr), force=True), L)
 
 
-frontier_loss_exponent = sp.simplify(-1 / (L * sp.diff(sp.expand_log(sp.log(frontier_compute), force=True), L)))
+def _exponent_in_compute(name: str, expr: sp.Expr) -> sp.Expr:
+    """d log(expr)/d log(C_min) along the frontier, both sides parameterized by the loss L (cached)."""
+    return _store(f"{name}_exponent", lambda: sp.simplify(_log_slope(expr) / _log_slope(frontier_compute)))
+
+
+frontier_loss_exponent = _store("loss_exponent", lambda: sp.simplify(-1 / (L * _log_slope(frontier_compute))))
 register(
     "scaling.kaplan_frontier_loss_exponent", frontier_loss_exponent, [alpha_S, alpha_B, alpha_N], source=DERIVED,
     description="alpha_C in L ~ C_min^-alpha_C along the derived frontier (Kaplan's min_compute_exponent)",
 )
-register(
-    "scaling.kaplan_frontier_params_exponent", _exponent_in_compute(frontier_params), [alpha_S, alpha_B, alpha_N],
-    source=DERIVED, description="N_opt ~ C_min^(alpha_C/alpha_N) along the compute-efficient frontier",
-)
-register(
-    "scaling.kaplan_frontier_batch_exponent", _exponent_in_compute(critical_batch), [alpha_S, alpha_B, alpha_N],
-    source=DERIVED, description="B_crit ~ C_min^(alpha_C/alpha_B) along the compute-efficient frontier",
-)
-register(
-    "scaling.kaplan_frontier_steps_exponent", _exponent_in_compute(frontier_steps), [alpha_S, alpha_B, alpha_N],
-    source=DERIVED, description="S_min ~ C_min^(alpha_C/alpha_S) along the compute-efficient frontier",
-)
+_FRONTIER = {"params": (frontier_params, "N_opt", "alpha_N"), "batch": (critical_batch, "B_crit", "alpha_B"),
+             "steps": (frontier_steps, "S_min", "alpha_S")}
+for _kind, (_expr, _quantity, _own) in _FRONTIER.items():
+    register(
+        f"scaling.kaplan_frontier_{_kind}_exponent", _exponent_in_compute(_kind, _expr), [alpha_S, alpha_B, alpha_N],
+        source=DERIVED, description=f"{_quantity} ~ C_min^(alpha_C/{_own}) along the compute-efficient frontier",
+    )
+
 
 def _parameters(expr: sp.Expr, *leading: sp.Symbol) -> list[sp.Symbol]:
     """The free symbols of ``expr``: ``leading`` first, the constants after them in name order."""
