@@ -33,13 +33,26 @@ MODULES: list = [
 ]
 
 
-def _exp_minus_one(e: sp.Basic) -> bool:
-    """``c (exp(x) - 1)`` for a number c: an Add of exactly a constant and minus that constant times exp(x)."""
+def _constant_and_term(e: sp.Basic) -> tuple[sp.Basic, sp.Basic] | None:
+    """(c, t) if ``e`` is a two-term sum c + t with c a nonzero number, else None."""
     if not e.is_Add or len(e.args) != 2:
+        return None
+    const, term = sorted(e.args, key=lambda a: not a.is_Number)
+    return (const, term) if const.is_Number and const != 0 else None
+
+
+def _exp_minus_one(e: sp.Basic) -> bool:
+    """``c (1 - exp(x))`` for a number c: a constant plus minus that constant times exp(x)."""
+    split = _constant_and_term(e)
+    if split is None:
         return False
-    const, other = sorted(e.args, key=lambda a: not a.is_Number)
-    coeff, rest = other.as_coeff_Mul()
-    return const.is_Number and const != 0 and coeff == -const and isinstance(rest, sp.exp)
+    coeff, rest = split[1].as_coeff_Mul()
+    return coeff == -split[0] and isinstance(rest, sp.exp)
+
+
+def _log_one_plus(e: sp.Basic) -> bool:
+    split = isinstance(e, sp.log) and _constant_and_term(e.args[0])
+    return bool(split) and split[0] == 1
 
 
 def _accurate(expr: sp.Basic) -> sp.Basic:
@@ -48,16 +61,13 @@ def _accurate(expr: sp.Basic) -> sp.Basic:
         return expr
 
     def expm1(e: sp.Add) -> sp.Expr:
-        const, other = sorted(e.args, key=lambda a: not a.is_Number)
-        return -const * cfunctions.expm1(other.as_coeff_Mul()[1].args[0])
+        const, term = _constant_and_term(e)
+        return -const * cfunctions.expm1(term.as_coeff_Mul()[1].args[0])
 
     def log1p(e: sp.log) -> sp.Expr:
-        const, other = sorted(e.args[0].args, key=lambda a: not a.is_Number)
-        return cfunctions.log1p(other)
+        return cfunctions.log1p(_constant_and_term(e.args[0])[1])
 
-    expr = expr.replace(_exp_minus_one, expm1)
-    return expr.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2
-                        and sp.S.One in e.args[0].args, log1p)
+    return expr.replace(_exp_minus_one, expm1).replace(_log_one_plus, log1p)
 
 
 @lru_cache(maxsize=1024)

@@ -19,10 +19,10 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.compile import compile_expr
-from derivations.evaluate import check_domain
 from derivations.grokking_forms import rate_g, rate_m
+from derivations.simulate import resolve_values
 from theory.dynamics import SQUARED_LOSS
-from theory.symbols import D, c_g, c_m, eta_g, eta_m, g, info, lam, m, y
+from theory.symbols import D, c_g, c_m, eta_g, eta_m, g, lam, m, y
 
 # Solve in unconstrained symbols, so that no assumption on m, g hides the zero-margin solutions.
 _m, _g = sp.symbols("m_free g_free", real=True)
@@ -82,14 +82,10 @@ class FixedPoint:
 def fixed_points(**values: float) -> list[FixedPoint]:
     """All isolated fixed points of the squared-loss flow at the model's defaults updated by ``values``
     (names as in ``SQUARED_LOSS``: y, lam, c_m, c_g, D, eta_m, eta_g); each with eigenvalues and stability."""
-    by_name = {s.name: s for s in PARAMS}
-    unknown = sorted(set(values) - set(by_name))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; expected {', '.join(by_name)}")
-    resolved = [float(check_domain(s.name, values.get(s.name, SQUARED_LOSS.defaults[s]), info(s).domain,
-                                   info(s).description)) for s in PARAMS]
+    resolved = resolve_values(SQUARED_LOSS, values)
+    args = [resolved[s] for s in PARAMS]
     points = []
     for name, compiled in _compiled.items():
-        mem, gen, *eigen = (float(v) for v in compiled(*resolved))
+        mem, gen, *eigen = (float(v) for v in compiled(*args))
         points.append(FixedPoint(name, mem, gen, tuple(eigen)))
     return points
