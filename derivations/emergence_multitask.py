@@ -126,10 +126,8 @@ def multitask_equilibrium(model_sizes: np.ndarray, algorithmic_data: float, memo
     if room.any():
         spare[room] = evaluate("emergence.spare_model_size", M=sizes[room], D_r=memorization_data,
                                A_mem=cv["A_mem"], mu=cv["mu"])
-        # Huang's equilibrium at the spare size, with the algorithmic memorizer never short of capacity: an A_mem
-        # giving D_mem(M_s) >= 2 D at every spare size makes f = Min(1, D_mem(M_s)/D) = 1 exactly.
-        roomy = dataclasses.replace(setting, A_mem=2 * algorithmic_data / spare[room].min() ** setting.mu)
-        eq = huang_equilibrium(spare[room], [algorithmic_data], roomy)
+        # Huang's equilibrium at the spare size, with the algorithmic memorizer never short of capacity (f = 1).
+        eq = huang_equilibrium(spare[room], [algorithmic_data], dataclasses.replace(setting, A_mem=math.inf))
         w[0, room], w[1, room], validation[room] = eq["w_G"][0], eq["w_M"][0], eq["validation"][0]
     if not room.all():
         # No spare capacity: the memorizer alone. Its cost does not depend on M, so one solve serves all sizes.

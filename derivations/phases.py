@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -34,6 +35,7 @@ from theory.symbols import (
     A_mem,
     B_crit,
     D,
+    Domain,
     M,
     beta_m,
     f,
@@ -92,6 +94,7 @@ def _critical_curve_through(readoffs: tuple[tuple[float, float], ...]) -> tuple[
     return float(solution[B_crit]), float(solution[nu])
 
 
+_UNBOUNDED = Domain(0.0, math.inf, hi_closed=True)
 _store = Derivations(__name__)
 _HUANG_B_CRIT, _HUANG_NU = _store("huang_curve", lambda: _critical_curve_through(((32.0, 4000.0), (64.0, 3000.0))))
 _store.save()
@@ -116,7 +119,8 @@ class HuangSetting:
 
     def __post_init__(self) -> None:
         for name, value in dataclasses.asdict(self).items():
-            check_domain(name, value, POSITIVE, "HuangSetting field")
+            # A_mem = inf is a model with unbounded memorization capacity (f = 1 at every size).
+            check_domain(name, value, _UNBOUNDED if name == "A_mem" else POSITIVE, "HuangSetting field")
 
     def curve_values(self) -> dict[str, float]:
         return {"A_mem": self.A_mem, "mu": self.mu, "B_crit": self.B_crit * self.difficulty, "nu": self.nu}
