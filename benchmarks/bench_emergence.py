@@ -1,6 +1,6 @@
 """Multi-task emergence curve: the package's path against a plain per-point baseline in the same run.
 
-Fast path: :func:`derivations.emergence_multitask.multitask_equilibrium` (Huang's vectorized damped
+Fast path: :func:`derivations.emergence.multitask.multitask_equilibrium` (Huang's vectorized damped
 Newton at the spare model sizes). Baseline: one ``scipy.optimize.minimize`` (L-BFGS-B, analytic
 gradient) per model size on the same compiled objective. Accuracy: the largest difference in
 validation accuracy between the two.
@@ -18,8 +18,8 @@ import sympy as sp
 from scipy.optimize import minimize
 
 from derivations.compile import compile_expr
-from derivations.emergence_multitask import multitask_equilibrium
-from derivations.phases import HuangSetting
+from derivations.emergence.multitask import multitask_equilibrium
+from derivations.grokking.phases import HuangSetting
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY
 from theory.symbols import P_G, P_M, B_crit, D, M, beta_m, f, kappa, lam, nu, p, q, w_G, w_M

@@ -1,6 +1,6 @@
 """The Chinchilla fit over Hoffmann et al.'s full grid of 4500 starts, against a plain per-start loop, same run.
 
-Fast path: :func:`derivations.fit.fit_grid` (all starts in one batched L-BFGS with successive pruning, Newton
+Fast path: :func:`derivations.scaling.fit.fit_grid` (all starts in one batched L-BFGS with successive pruning, Newton
 polish of the best); also shown without pruning, to check that pruning does not change the optimum.
 Baseline: a loop calling ``scipy.optimize.minimize(method="L-BFGS-B")`` once per start with default
 tolerances and the analytic gradient from the same compiled SymPy objective (the replication's procedure,
@@ -26,7 +26,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 
-from derivations.fit import DATA_FILE, HUBER_DELTA, fit_grid, grid_starts, huber_objective, read_runs  # noqa: E402
+from derivations.scaling.fit import DATA_FILE, HUBER_DELTA, fit_grid, grid_starts, huber_objective, read_runs  # noqa: E402
 
 
 def main() -> None:

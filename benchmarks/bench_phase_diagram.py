@@ -2,7 +2,7 @@
 
 1. Liu-style phase diagram over D/D_crit and weight decay (squared-loss model).
 
-Fast path: :func:`derivations.phases.liu_phase_diagram` (all points at once, vectorized Rosenbrock).
+Fast path: :func:`derivations.grokking.phases.liu_phase_diagram` (all points at once, vectorized Rosenbrock).
 Baseline: a plain loop of ``scipy.integrate.solve_ivp`` with default settings (RK45, rtol 1e-3) and
 its own event detection, one call per grid point, on the same compiled right-hand side. The baseline
 is timed on a random sample of grid points and scaled to the full grid (running all 10,000 takes
@@ -26,8 +26,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
 from derivations.compile import compile_model
-from derivations.grokking import CRITICAL_DATA_SIZE, model_values
-from derivations.phases import (
+from derivations.grokking.phases import (
     _CE_PARAMS,
     _newton_pieces,
     classify_liu,
@@ -35,6 +34,7 @@ from derivations.phases import (
     huang_model_values,
     liu_phase_diagram,
 )
+from derivations.grokking.runs import CRITICAL_DATA_SIZE, model_values
 from derivations.simulate import Event, simulate
 from theory.dynamics import SQUARED_LOSS
 

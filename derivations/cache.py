@@ -28,8 +28,9 @@ def source_key(*packages: str) -> str:
     digest = hashlib.sha256(f"{sympy.__version__} {sys.version_info[:2]}".encode())
     for name in packages or ("theory", "derivations"):
         package = importlib.import_module(name)
-        for path in sorted(Path(package.__path__[0]).glob("*.py")):
-            digest.update(path.name.encode())
+        root = Path(package.__path__[0])
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import pyplot as plt
 
-from derivations import montecarlo as mc
 from derivations.compile import compile_expr
-from derivations.double_descent_experiment import HECKEL_YILMAZ_FIG2
-from derivations.double_descent_numerics import gradient_flow_risk_by_modes
+from derivations.double_descent import montecarlo as mc
+from derivations.double_descent.experiment import HECKEL_YILMAZ_FIG2
+from derivations.double_descent.numerics import gradient_flow_risk_by_modes
 from derivations.evaluate import evaluate
 from figures.registry import figure
 from theory import double_descent as dd

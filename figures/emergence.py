@@ -8,9 +8,9 @@ import math
 import numpy as np
 from matplotlib import pyplot as plt
 
-from derivations.emergence_finite import finite_test_illusion
-from derivations.emergence_multitask import run_emergence
-from derivations.emergence_skills import failing_skill_fraction, skill_graph, tail_predictions
+from derivations.emergence.finite import finite_test_illusion
+from derivations.emergence.multitask import run_emergence
+from derivations.emergence.skills import failing_skill_fraction, skill_graph, tail_predictions
 from derivations.evaluate import evaluate
 from figures.registry import figure
 from theory.emergence import DU, INFORMAL, MICHAUD, SCHAEFFER

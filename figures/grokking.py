@@ -10,8 +10,7 @@ from matplotlib.colors import ListedColormap
 from derivations.compile import compile_model
 from derivations.ensemble import integrate_ensemble
 from derivations.evaluate import evaluate
-from derivations.grokking import C_G, C_M, CRITICAL_DATA_SIZE, Y, model_values, run_grokking
-from derivations.phases import (
+from derivations.grokking.phases import (
     HUANG_ZONES,
     LIU_PHASES,
     HuangSetting,
@@ -20,6 +19,7 @@ from derivations.phases import (
     huang_zone,
     liu_phase_diagram,
 )
+from derivations.grokking.runs import C_G, C_M, CRITICAL_DATA_SIZE, Y, model_values, run_grokking
 from derivations.simulate import Event, simulate
 from derivations.sweep import grid, sweep
 from figures.registry import figure

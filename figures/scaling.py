@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.colors import LogNorm
 
-from derivations import fit
 from derivations.evaluate import evaluate
+from derivations.scaling import fit
 from figures.registry import figure
 from theory.decomposition import four_term
 from theory.scaling import BESIROGLU, CHINCHILLA_SETS, HOFFMANN

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from scipy.integrate import quad, solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
-from derivations import double_descent_forms as forms
 from derivations.compile import compile_expr
-from derivations.double_descent_numerics import RandomFeaturesChi, gradient_flow_risk_by_modes, mp_average
+from derivations.double_descent import forms
+from derivations.double_descent.numerics import RandomFeaturesChi, gradient_flow_risk_by_modes, mp_average
 from derivations.evaluate import evaluate
 from theory import double_descent as dd
 

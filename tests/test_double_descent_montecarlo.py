@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivations import montecarlo as mc
+from derivations.double_descent import montecarlo as mc
 from derivations.evaluate import evaluate
 
 Z = 4.5  # standard errors: a false alarm has probability < 1e-5 per comparison

@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from derivations import emergence_forms as forms
 from derivations.compile import compile_expr
-from derivations.emergence_finite import breakthroughness
+from derivations.emergence import forms
+from derivations.emergence.finite import breakthroughness
 from derivations.evaluate import evaluate
 from derivations.experiments import get_experiment
 from theory import emergence as em

@@ -14,17 +14,17 @@ import pytest
 from scipy.optimize import minimize
 
 from derivations.compile import compile_expr
-from derivations.emergence_finite import (
+from derivations.emergence.finite import (
     apparent_threshold,
     breakthroughness,
     finite_test_illusion,
     sampled_accuracy,
 )
-from derivations.emergence_multitask import crossing_scale, fit_critical_scale_law, multitask_equilibrium, run_emergence
-from derivations.emergence_skills import failing_skill_fraction, failure_threshold, skill_graph, tail_predictions
+from derivations.emergence.multitask import crossing_scale, fit_critical_scale_law, multitask_equilibrium, run_emergence
+from derivations.emergence.skills import failing_skill_fraction, failure_threshold, skill_graph, tail_predictions
 from derivations.evaluate import evaluate
 from derivations.experiments import get_experiment
-from derivations.phases import HuangSetting
+from derivations.grokking.phases import HuangSetting
 
 SETTING = HuangSetting()
 

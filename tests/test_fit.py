@@ -11,10 +11,10 @@ from scipy.integrate import quad
 from scipy.optimize import minimize
 from scipy.stats import norm
 
-from derivations import fit
 from derivations.cli import main
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
+from derivations.scaling import fit
 from theory.scaling import CHINCHILLA_SETS
 
 REFIT = CHINCHILLA_SETS["besiroglu2024"].values

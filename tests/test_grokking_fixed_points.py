@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-import derivations.grokking_fixed_points as fp
+import derivations.grokking.fixed_points as fp
 from derivations.evaluate import evaluate
 from derivations.simulate import simulate
 from theory.circuits import generalization_cost, memorization_cost

@@ -9,9 +9,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derivations import grokking_forms as gf
 from derivations.evaluate import evaluate
 from derivations.flow import coordinate_flow, gradient_flow
+from derivations.grokking import forms as gf
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 from theory.functions import expit
 from theory.symbols import (

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from derivations.evaluate import evaluate
-from derivations.grokking import CRITICAL_DATA_SIZE, run_grokking
+from derivations.grokking.runs import CRITICAL_DATA_SIZE, run_grokking
 from derivations.simulate import Event, simulate
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 

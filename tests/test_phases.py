@@ -8,7 +8,7 @@ from scipy.optimize import minimize
 
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
-from derivations.phases import (
+from derivations.grokking.phases import (
     LIU_PHASES,
     HuangSetting,
     classify_liu,

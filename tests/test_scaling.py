@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
-from derivations import scaling_forms as sf
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
+from derivations.scaling import forms as sf
 from theory.registry import get
 from theory.scaling import (
     CHINCHILLA_SETS,

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
-from derivations import scaling_kaplan as sk
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
+from derivations.scaling import kaplan as sk
 from theory import scaling
 from theory.registry import get
 from theory.scaling import KAPLAN_SETS, L, N, S, alpha_B, alpha_N, alpha_S, batch

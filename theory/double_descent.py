@@ -11,10 +11,10 @@ noise. Formulas:
 * Belkin, Hsu, Xu (2020): random subset of p of D Gaussian features.
 * Advani, Saxe, Sompolinsky (2020): gradient flow, as an average over the Marchenko-Pastur density
   of a per-eigenmode error (its moment ODE is here; the solution is derived in
-  :mod:`derivations.double_descent_forms`).
+  :mod:`derivations.double_descent.forms`).
 * Heckel, Yilmaz (2021): early-stopped gradient descent on features of two scales.
 * Mei, Montanari (2022): random ReLU features; the (nu1, nu2) fixed point is stated here, its
-  numeric solution lives in :mod:`derivations.double_descent_numerics`.
+  numeric solution lives in :mod:`derivations.double_descent.numerics`.
 """
 
 from __future__ import annotations

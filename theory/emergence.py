@@ -11,7 +11,7 @@ Each explanation is a formula in model scale N (parameter count, or training com
 * the quantization model (Michaud et al. 2023): Zipf-distributed quanta learned in order;
 * Arora and Goyal's (2023) skill graph, through a binomial-tail (Chernoff) bound reconstructed here.
 
-Derived results (inflections, widths, thresholds, exponents) live in :mod:`derivations.emergence_forms`.
+Derived results (inflections, widths, thresholds, exponents) live in :mod:`derivations.emergence.forms`.
 
 Claims accompanying those informal forms that are false as stated (the tests assert the counterexamples):
 "P ~ 0 below N_c and ~ 1 above" (at alpha = 3.2, P(0.8 N_c) = 0.39 and P(1.2 N_c) = 0.86; a step only as

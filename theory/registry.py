@@ -125,27 +125,38 @@ def register(
 # Every module of these packages is imported once, so that all registrations have run.
 _PACKAGES = ("theory", "derivations")
 
-
-def load_all() -> None:
-    """Import every module of ``theory`` and ``derivations`` (registration happens on import)."""
-    for package_name in _PACKAGES:
-        package = importlib.import_module(package_name)
-        for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_") and module.name not in _SKIP:
-                importlib.import_module(f"{package_name}.{module.name}")
-
-
 # Modules that register nothing and are slow or side-effecting to import.
 _SKIP = {"cli"}
 
 
-def load_family(prefix: str) -> None:
-    """Import the modules named after a formula family (``grokking`` -> ``*.grokking*``), a fast path."""
+def _modules(package_name: str) -> list[str]:
+    """Dotted names of the modules of a package and its subpackages (the family folders of derivations/)."""
+    package = importlib.import_module(package_name)
+    names = []
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):
+        leaf = module.name.rsplit(".", 1)[1]
+        if not module.ispkg and not leaf.startswith("_") and leaf not in _SKIP:
+            names.append(module.name)
+    return names
+
+
+def load_all() -> None:
+    """Import every module of ``theory`` and ``derivations`` (registration happens on import)."""
     for package_name in _PACKAGES:
-        package = importlib.import_module(package_name)
-        for module in pkgutil.iter_modules(package.__path__):
-            if module.name == prefix or module.name.startswith(prefix + "_"):
-                importlib.import_module(f"{package_name}.{module.name}")
+        for name in _modules(package_name):
+            importlib.import_module(name)
+
+
+def load_family(prefix: str) -> None:
+    """Import the modules of a formula family (``grokking`` -> ``theory.grokking*``, ``derivations.grokking.*``).
+
+    A fast path: ``get`` and ``get_experiment`` try it before importing everything.
+    """
+    for package_name in _PACKAGES:
+        for name in _modules(package_name):
+            relative = name[len(package_name) + 1:]
+            if relative == prefix or relative.startswith((prefix + "_", prefix + ".")):
+                importlib.import_module(name)
 
 
 def get(name: str) -> Formula:

@@ -1,6 +1,6 @@
 """Every fixed point of the squared-loss two-circuit flow, with its Jacobian eigenvalues and stability.
 
-In margins (m, g) the flow is dm/dt = m r_m(m, g), dg/dt = g r_g(m, g) (:mod:`derivations.grokking_forms`).
+In margins (m, g) the flow is dm/dt = m r_m(m, g), dg/dt = g r_g(m, g) (:mod:`derivations.grokking.forms`).
 SymPy solves F = 0 for all its solutions, not a chosen one: the origin, the memorizer alone and the
 generalizer alone. Both per-capita rates depend on m + g only, so the two circuits coexist only on the
 knife edge D = D_crit, where the fixed points fill the segment m + g = y - lam c_g / 2 joining the two
@@ -19,7 +19,7 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.compile import compile_expr
-from derivations.grokking_forms import rate_g, rate_m
+from derivations.grokking.forms import rate_g, rate_m
 from derivations.simulate import resolve_values
 from theory.dynamics import SQUARED_LOSS
 from theory.symbols import D, c_g, c_m, eta_g, eta_m, g, lam, m, y

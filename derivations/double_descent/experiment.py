@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from derivations import montecarlo as mc
+from derivations.double_descent import montecarlo as mc
 from derivations.evaluate import evaluate
 from derivations.experiments import Setting, experiment
 from derivations.sweep import sweep

@@ -13,7 +13,7 @@ the two-circuit cross-entropy model (:data:`theory.dynamics.CROSS_ENTROPY`, Huan
 * inside it, the algorithmic task's two circuits compete as in Huang's grokking zone: the memorizer
   fits all D examples (f = 1), the generalizing circuit's norm is that of a model of size M_s;
 * the reported validation accuracy is the long-training limit, the regularized objective's minimum
-  (convex for r = p/kappa >= 1), not a trajectory: :func:`derivations.phases.huang_equilibrium` at the
+  (convex for r = p/kappa >= 1), not a trajectory: :func:`derivations.grokking.phases.huang_equilibrium` at the
   spare size, with unbounded capacity for the algorithmic memorizer (f = 1).
 
 With no random labels this is Huang's single-task model restricted to f = 1, so it has no progression
@@ -37,7 +37,7 @@ from derivations.cache import Derivations
 from derivations.compile import compile_expr
 from derivations.evaluate import check_domain, evaluate
 from derivations.experiments import Setting, experiment
-from derivations.phases import HuangSetting, huang_equilibrium
+from derivations.grokking.phases import HuangSetting, huang_equilibrium
 from derivations.roots import unique_solution
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY

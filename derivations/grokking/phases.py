@@ -23,7 +23,7 @@ from derivations.cache import Derivations
 from derivations.compile import broadcast_call, compile_expr
 from derivations.ensemble import integrate_ensemble
 from derivations.evaluate import check_domain, evaluate
-from derivations.grokking import C_G, C_M, CRITICAL_DATA_SIZE, Y
+from derivations.grokking.runs import C_G, C_M, CRITICAL_DATA_SIZE, Y
 from derivations.simulate import Event
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS

@@ -7,7 +7,7 @@ node stays symbolic, and ``evaluate`` / ``circuitcomp eval`` work as for any for
 * an average over the Marchenko-Pastur law (Advani-Saxe gradient flow): Gauss-Legendre quadrature in
   the angle s = s- + (s+ - s-) sin^2(theta/2), which absorbs the square-root edges of the density;
 * Mei-Montanari's chi = nu1 nu2 for lam > 0: the root of the scalar equation of
-  :mod:`derivations.double_descent_forms` by bisection on the interval where the fixed point's
+  :mod:`derivations.double_descent.forms` by bisection on the interval where the fixed point's
   u_j = -i nu_j are positive (the branch continued from large Im xi); at lam = 0 the derived
   ridgeless root is used directly.
 """
@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.compile import compile_expr
-from derivations.double_descent_forms import (
+from derivations.double_descent.forms import (
     ADVANI_SAXE_SOURCE,
     MEI_MONTANARI_SOURCE,
     chi_c,

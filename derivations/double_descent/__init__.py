@@ -1,0 +1,1 @@
+"""Double descent: exact risk curves, their numerics, Monte Carlo simulators and experiments."""

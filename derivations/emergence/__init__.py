@@ -1,0 +1,1 @@
+"""Emergence: phase-transition and mirage forms, finite test sets, skill graphs and multi-task emergence."""

@@ -1,0 +1,1 @@
+"""Grokking: the two-circuit models' derived forms, fixed points, simulations and phase diagrams."""

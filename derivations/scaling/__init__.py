@@ -1,0 +1,1 @@
+"""Scaling laws: Kaplan and Chinchilla forms, compute-optimal allocation and the Chinchilla fit."""
