@@ -1,0 +1,42 @@
+"""Atomic file writes: every file the package writes goes to a temporary name beside its target, then is renamed.
+
+A run killed at any moment leaves either the old file or the new one at the final path, never a
+0-byte or half-written one (``os.replace`` is atomic on POSIX and Windows within one folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; on success it is renamed to ``path``, on error removed.
+
+    For writers that take a file name (``savefig``, ``np.savez``): write to the yielded path, with an
+    explicit format where the writer infers one from the suffix.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """``open(path, mode)`` that writes to a temporary file and renames it into place when the block ends."""
+    if not mode.startswith("w"):
+        raise ValueError(f"atomic_open writes whole files: mode must start with 'w', got {mode!r}")
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
+        yield fh
