@@ -1,7 +1,10 @@
 """``circuitcomp``: list, show and evaluate registered formulas; run simulations; extra commands.
 
-Bad input (unknown name, missing, non-numeric or out-of-domain parameter) exits with code 2 and a
-one-line message naming the parameter and its domain.
+Bad input (unknown name, missing, non-numeric or out-of-domain parameter, a wrong option) exits with
+code 2 and a one-line message naming the parameter and its domain. ``formulas``, ``show`` and ``eval``
+read the formula registry shipped in ``derivations/derived.json`` when it matches the sources
+(:mod:`derivations.cache`), so they import no formula family; modules are imported only by the
+command that needs them.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-import numpy as np
+# NumPy reads these once, when it is first imported (just below). One BLAS thread unless the user chose:
+# the command line's linear algebra is small, where a pool of OpenBLAS threads only adds start-up
+# time and, on a busy machine, makes batched small LAPACK calls 10-100x slower.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from derivations.commands import COMMANDS
-from derivations.evaluate import evaluate
-from derivations.experiments import experiments, get_experiment
-from theory.registry import formulas, get, load_all
+import numpy as np  # noqa: E402
+
+from derivations.cache import shipped_formula, shipped_records  # noqa: E402
+from derivations.commands import EXTRA, resolve  # noqa: E402
+from derivations.experiments import experiments, get_experiment  # noqa: E402
+from theory.registry import formulas, get  # noqa: E402
 
 
 class UsageError(ValueError):
@@ -59,8 +69,27 @@ def dumps(value: object) -> str:
     return json.dumps(_jsonable(value), indent=2)
 
 
+def _unknown(name: str, names: Sequence[str]) -> KeyError:
+    import difflib
+
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; see `circuitcomp formulas`"
+    return KeyError(f"unknown formula {name!r}{hint}")
+
+
+def _record(name: str) -> dict:
+    """``get(name).as_dict()``, from the shipped registry when it is current."""
+    records = shipped_records()
+    if records is None:
+        return get(name).as_dict()
+    if name not in records:
+        raise _unknown(name, list(records))
+    return records[name]
+
+
 def _cmd_formulas(args: argparse.Namespace) -> int:
-    records = [f.as_dict() for f in formulas()]
+    shipped = shipped_records()
+    records = [shipped[k] for k in sorted(shipped)] if shipped else [f.as_dict() for f in formulas()]
     if args.json:
         print(dumps(records))
         return 0
@@ -71,26 +100,30 @@ def _cmd_formulas(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    formula = get(args.name)
-    record = formula.as_dict()
+    record = _record(args.name)
     if args.json:
         print(dumps(record))
         return 0
-    print(f"{formula.name}: {formula.description}")
+    print(f"{record['name']}: {record['description']}")
     print(f"  expression: {record['expression']}")
     print(f"  LaTeX:      {record['latex']}")
     for p in record["parameters"]:
         print(f"  {p['name']:>12} in {p['domain']:<16} {p['description']}")
     for c in record["constraints"]:
         print(f"  applies when: {c}")
-    if formula.diverges:
-        print(f"  diverges: {formula.diverges}")
-    print(f"  source: {formula.source}")
+    if record["diverges"]:
+        print(f"  diverges: {record['diverges']}")
+    print(f"  source: {record['source']}")
     return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    formula = get(args.name)
+    from derivations.evaluate import evaluate
+
+    formula = shipped_formula(args.name)
+    if formula is None:
+        _record(args.name)  # an unknown name fails here, quickly, when the shipped registry is current
+        formula = get(args.name)
     value = evaluate(formula, **parse_assignments(args.params))
     if args.json:
         print(dumps({"name": formula.name, "value": value}))
@@ -125,9 +158,6 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-BUILTIN = ("formulas", "show", "eval", "simulate")
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -137,17 +167,26 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser(extra_commands: bool = True) -> argparse.ArgumentParser:
-    """The argument parser; ``extra_commands`` imports every module to add their subcommands."""
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes as one line, like every other error (argparse would print the whole usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Of the extra commands only ``chosen`` is imported, to add its arguments;
+    the others are listed with their help."""
+    parser = _Parser(
         prog="circuitcomp",
-        description="Circuit competition as runnable mathematics: registered formulas, derived closed forms "
-        "and simulations of grokking and its relatives. Figures: python -m figures.",
+        description="Circuit competition as runnable mathematics: registered formulas, derived closed forms, "
+        "simulations of grokking and its relatives, and the papers' figures.",
         epilog="examples:\n"
         "  circuitcomp show grokking.t_generalize\n"
         "  circuitcomp eval grokking.critical_data_size c_m=0.1 c_g=5 --json\n"
         "  circuitcomp simulate grokking data_ratio=2 weight_decay=0.01 --json\n"
         "  circuitcomp simulate grokking retrain_ratio=0.5 --out run.csv   # ungrokking\n"
+        "  circuitcomp figures --fast\n"
         "bad input exits with code 2 and a one-line message.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -171,22 +210,19 @@ def build_parser(extra_commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="write the trajectory (.csv or .npz)")
     p.set_defaults(handler=_cmd_simulate)
-    if extra_commands:
-        load_all()
-    for c in COMMANDS.values():
-        p = sub.add_parser(c.name, help=c.help)
-        c.configure(p)
-        p.set_defaults(handler=c.handler)
+    for name, (_, help) in EXTRA.items():
+        p = sub.add_parser(name, help=help)
+        if name == chosen:
+            extra = resolve(name)
+            extra.configure(p)
+            p.set_defaults(handler=extra.handler)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # A built-in command needs no other module imported first: keeps `eval` and `simulate` quick.
-    wants_help = "-h" in argv or "--help" in argv
-    parser = build_parser(extra_commands=not (argv and argv[0] in BUILTIN and not wants_help))
-    args = parser.parse_args(argv)
     try:
+        args = build_parser(chosen=argv[0] if argv and argv[0] in EXTRA else None).parse_args(argv)
         return args.handler(args)
     except BrokenPipeError:  # output piped into a reader that stopped early (e.g. `| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

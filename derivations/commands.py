@@ -1,12 +1,14 @@
-"""Extra ``circuitcomp`` subcommands contributed by other modules (e.g. ``fit``).
+"""``circuitcomp`` subcommands that live in other modules (``fit``, ``figures``), imported only when chosen.
 
-A module calls :func:`command` at import time; the CLI adds every registered subcommand after
-:func:`theory.registry.load_all` has imported the modules.
+:data:`EXTRA` names each command's module and its one-line help, so ``circuitcomp --help`` lists them
+without importing them. The module either registers its command with :func:`command` when imported
+(``derivations.scaling.fit``) or defines ``configure(parser)`` and ``handler(args)`` (``figures.command``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +21,13 @@ class Command:
     handler: Callable[[argparse.Namespace], int]
 
 
+EXTRA: dict[str, tuple[str, str]] = {
+    "fit": ("derivations.scaling.fit",
+            "fit a scaling law to training runs: circuitcomp fit chinchilla [FILE.csv] [--bootstrap K]"),
+    "figures": ("figures.command",
+                "draw the papers' figures (PDF + PNG): circuitcomp figures [--list] [--only NAME ...] [--fast]"),
+}
+
 COMMANDS: dict[str, Command] = {}
 
 
@@ -30,3 +39,10 @@ def command(name: str, help: str, configure: Callable, handler: Callable) -> Non
     if name in COMMANDS:
         raise ValueError(f"command {name!r} is registered twice")
     COMMANDS[name] = Command(name, help, configure, handler)
+
+
+def resolve(name: str) -> Command:
+    """The extra command ``name``, importing its module."""
+    module_name, help = EXTRA[name]
+    module = importlib.import_module(module_name)
+    return COMMANDS.get(name) or Command(name, help, module.configure, module.handler)

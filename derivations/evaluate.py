@@ -51,7 +51,8 @@ def evaluate(name: str | Formula, **values: object) -> float | np.ndarray:
     """Value of a registered formula; broadcasts over array arguments.
 
     Raises ``ValueError`` for a missing, unknown or out-of-domain parameter, for a violated
-    constraint, and where the expression is undefined (NaN); returns ``inf`` where it diverges.
+    constraint, where the expression is undefined (NaN), and where a finite value overflows double
+    precision; returns ``inf`` where the formula declares that it diverges.
     """
     formula = get(name) if isinstance(name, str) else name
     arrays = check_arguments(formula, values)
@@ -60,5 +61,19 @@ def evaluate(name: str | Formula, **values: object) -> float | np.ndarray:
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         out = broadcast_call(compile_expr(formula.symbols, formula.expr), shape, *args)
     if np.any(np.isnan(out)):
-        raise ValueError(f"{formula.name} is undefined at these parameters (the expression gives NaN)")
+        raise ValueError(f"{formula.name} is undefined at {_first_point(formula, args, np.isnan(out))} "
+                         "(the expression gives NaN)")
+    # inf is a value only where the mathematics diverges (declared, and positive); anywhere else it is a finite
+    # value beyond double precision, which must not pass for a divergence.
+    overflow = np.isneginf(out) | (np.isposinf(out) if not formula.diverges else False)
+    if np.any(overflow):
+        raise ValueError(f"{formula.name} exceeds the double-precision range (|value| > 1.8e308) at "
+                         f"{_first_point(formula, args, overflow)}")
     return float(out) if out.ndim == 0 else out
+
+
+def _first_point(formula: Formula, args: list[np.ndarray], where: np.ndarray) -> str:
+    """The parameters at the first element flagged in ``where``, as ``name=value`` pairs."""
+    index = np.unravel_index(np.flatnonzero(where)[0], where.shape) if where.ndim else ()
+    values = [np.broadcast_to(a, where.shape)[index] for a in args]
+    return ", ".join(f"{p.name}={v:g}" for p, v in zip(formula.params, values)) or "these parameters"

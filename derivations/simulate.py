@@ -5,23 +5,45 @@ so the default method is LSODA with the symbolic Jacobian and tight tolerances. 
 found by scanning every solver step *and* every output point for a sign change of
 ``observable - threshold`` in the requested direction, then refining with Brent's method on the
 dense output: a crossing is never missed because it fell between output points.
+
+Every run is bounded: at most ``max_steps`` solver steps and ``max_seconds`` of wall time, else a
+:class:`SimulationError` (a ``ValueError``: the command line reports it in one line and exits 2).
+The solver works in a rescaled local time (see :func:`_time_unit`), so learning rates and horizons
+anywhere in double precision give the same work as their ratio does at ordinary scales.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import OdeSolution
+from scipy.integrate._ivp.ivp import METHODS
 from scipy.optimize import brentq
 
+from derivations.atomic import atomic_open
 from derivations.compile import CompiledModel, compile_model
 from derivations.evaluate import check_domain
 from theory.dynamics import Model
 from theory.symbols import info
+
+MAX_STEPS = 20_000  # an ordinary run takes a few hundred; a stuck one would take millions
+MAX_SECONDS = 10.0
+# A non-finite rate from a trial state (exp overflow far beyond the physical range) is replaced by this
+# finite huge value: the step's error estimate explodes and the solver rejects the step and shrinks it,
+# where a NaN would compare as "not too large" and be accepted.
+_REJECT = 1e100
+TRAJECTORY_SUFFIXES = (".csv", ".npz")
+
+
+class SimulationError(ValueError):
+    """A run that cannot be completed as asked: a work bound hit, the solver failed, or the state left the
+    model's domain. Callers that know the user's parameters re-raise it naming them."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,26 @@ class Event:
     observable: str
     threshold: float
     direction: int = 1
+
+
+def check_output_path(path: str | os.PathLike) -> Path:
+    """``path`` if a trajectory can be written there (.csv or .npz, in an existing writable folder), else a
+    ``ValueError`` naming ``out``: checked before a run, so a bad path never costs the run."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise ValueError("out must be a file name ending in .csv or .npz, got an empty string")
+    target = Path(text)
+    if target.suffix not in TRAJECTORY_SUFFIXES:
+        raise ValueError(f"out: unsupported file type {target.suffix or 'none'!r} in {text!r}; use .csv or .npz")
+    folder = target.parent
+    if not folder.is_dir():
+        raise ValueError(f"out: folder {str(folder)!r} does not exist")
+    if target.is_dir():
+        raise ValueError(f"out: {text!r} is a folder, not a file")
+    # The trajectory is written to a temporary file beside the target and renamed: the folder must be writable.
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ValueError(f"out: cannot write {text!r} (permission denied)")
+    return target
 
 
 @dataclass
@@ -52,19 +94,19 @@ class Trajectory:
     def final(self, name: str) -> float:
         return float(self.observables[name][-1])
 
-    def write(self, path: str | Path) -> None:
-        """Write the trajectory as CSV (``.csv``) or NumPy archive (``.npz``)."""
-        path = Path(path)
+    def write(self, path: str | os.PathLike) -> None:
+        """Write the trajectory as CSV (``.csv``) or NumPy archive (``.npz``), atomically."""
+        target = check_output_path(path)
         columns = {"t": self.t, **self.observables}
-        if path.suffix == ".npz":
-            np.savez_compressed(path, **columns)
-        elif path.suffix == ".csv":
-            with path.open("w", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(columns)
-                writer.writerows(np.column_stack(list(columns.values())).tolist())
-        else:
-            raise ValueError(f"out: unsupported file type {path.suffix!r}; use .csv or .npz")
+        if target.suffix == ".npz":
+            # A file object, not a name: np.savez would append .npz to the temporary name.
+            with atomic_open(target, "wb") as fh:
+                np.savez_compressed(fh, **columns)
+            return
+        with atomic_open(target, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            writer.writerows(np.column_stack(list(columns.values())).tolist())
 
 
 def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -> dict:
@@ -79,15 +121,57 @@ def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -
     return values
 
 
-def _time_grid(t_start: float, t_end: float, n_points: int) -> np.ndarray:
+def _time_unit(compiled: CompiledModel, start: np.ndarray, params: tuple, span: float) -> float:
+    """The solver's time unit: the fastest initial rate's time scale, at most the span.
+
+    In these units the initial rates are O(1), so the solver's first steps are neither subnormal
+    (learning rate 1e300) nor a vanishing fraction of a tiny horizon (1e-300 steps); the number of
+    steps then depends only on the dimensionless span / unit, as it does at ordinary scales.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        rate = max(np.max(np.abs(compiled.rhs(0.0, start, *params))), np.max(np.abs(compiled.jac(0.0, start, *params))))
+    if not np.isfinite(rate):
+        raise SimulationError("the initial rates exceed double precision")
+    return span if rate == 0 else min(span, 1.0 / rate)
+
+
+def _guarded(func, unit: float, params: tuple):
+    def call(tau: float, u: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = unit * np.asarray(func(tau, u, *params), dtype=float)
+        return np.nan_to_num(out, nan=_REJECT, posinf=_REJECT, neginf=-_REJECT)
+
+    return call
+
+
+def _solve(compiled: CompiledModel, params: tuple, start: np.ndarray, unit: float, tau_end: float, *, method: str,
+           rtol: float, atol: float, max_steps: int, max_seconds: float) -> tuple[OdeSolution, int]:
+    """Step the solver from 0 to ``tau_end`` (time in ``unit``), within the work bounds; dense output and steps."""
+    solver = METHODS[method](_guarded(compiled.rhs, unit, params), 0.0, start, tau_end, rtol=rtol, atol=atol,
+                             jac=_guarded(compiled.jac, unit, params))
+    times, pieces = [0.0], []
+    deadline = time.perf_counter() + max_seconds
+    while solver.status == "running":
+        if len(pieces) >= max_steps or time.perf_counter() > deadline:
+            bound = f"{max_steps} steps" if len(pieces) >= max_steps else f"{max_seconds:g} s"
+            raise SimulationError(f"stopped after {bound} at {solver.t / tau_end:.3g} of the horizon")
+        message = solver.step()
+        if solver.status == "failed":
+            raise SimulationError(f"the solver failed at {solver.t / tau_end:.3g} of the horizon: {message}")
+        if not np.all(np.isfinite(solver.y)):
+            raise SimulationError(f"the state overflowed double precision at {solver.t / tau_end:.3g} of the horizon")
+        times.append(solver.t)
+        pieces.append(solver.dense_output())
+    return OdeSolution(times, pieces), len(pieces)
+
+
+def _output_grid(tau_end: float, n_points: int) -> np.ndarray:
     """Log-spaced output times: the phenomena here span many decades of training time."""
-    span = t_end - t_start
-    offsets = np.geomspace(span * 1e-6, span, n_points - 1)
-    return np.concatenate([[t_start], t_start + offsets])
+    return np.concatenate([[0.0], np.geomspace(tau_end * 1e-6, tau_end, n_points - 1)])
 
 
-def _first_crossing(compiled: CompiledModel, sol, params, times: np.ndarray, event: Event) -> float | None:
-    u = sol.sol(times)
+def _first_crossing(compiled: CompiledModel, sol: OdeSolution, params, times: np.ndarray, event: Event) -> float | None:
+    u = sol(times)
     h = event.direction * (compiled.observe(event.observable, u, params) - event.threshold)
     if h[0] > 0:
         return float(times[0])
@@ -98,9 +182,9 @@ def _first_crossing(compiled: CompiledModel, sol, params, times: np.ndarray, eve
     k = idx[0] + 1
 
     def residual(s: float) -> float:
-        return float(event.direction * (compiled.observe(event.observable, sol.sol(s), params) - event.threshold))
+        return float(event.direction * (compiled.observe(event.observable, sol(s), params) - event.threshold))
 
-    return float(brentq(residual, times[k - 1], times[k], xtol=1e-12 * max(1.0, times[k]), rtol=1e-12))
+    return float(brentq(residual, times[k - 1], times[k], xtol=1e-12 * max(1e-300, times[k]), rtol=1e-12))
 
 
 def simulate(
@@ -115,38 +199,48 @@ def simulate(
     rtol: float = 1e-9,
     atol: float = 1e-11,
     method: str = "LSODA",
+    max_steps: int = MAX_STEPS,
+    max_seconds: float = MAX_SECONDS,
 ) -> Trajectory:
     """Integrate ``model`` from ``t_start`` to ``t_end`` (parameters: defaults updated by ``values``).
 
     ``u0`` overrides the model's initial coordinates (used to continue a run on a new data set).
-    Raises ``ValueError`` for a bad parameter or horizon and ``RuntimeError`` if the solver fails or an
-    observable becomes undefined (the state left the model's domain).
+    Raises ``ValueError`` for a bad parameter or horizon, and :class:`SimulationError` (a ``ValueError``)
+    if a work bound is hit, the solver fails, the state overflows, or an observable becomes undefined
+    (the state left the model's domain).
     """
-    if not np.isfinite(t_end) or t_end <= t_start:
+    span = t_end - t_start
+    if not (np.isfinite(t_end) and np.isfinite(span) and span > 0):
         raise ValueError(f"t_end must be finite and > t_start = {t_start:g}, got {t_end:g}")
     compiled = compile_model(model)
     resolved = resolve_values(model, values)
     params = compiled.parameter_values(resolved)
     start = compiled.initial_state(resolved) if u0 is None else np.asarray(u0, dtype=float)
-    # Trial steps of an implicit solver may overflow exp(); the solver rejects them. Finite output is checked.
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(
-            compiled.rhs, (t_start, t_end), start, method=method, jac=compiled.jac, args=params,
-            rtol=rtol, atol=atol, dense_output=True,
-        )
-    if not sol.success or not np.all(np.isfinite(sol.y)):
-        raise RuntimeError(f"{model.name}: integration failed at t = {sol.t[-1]:g}: {sol.message}")
-    t = _time_grid(t_start, t_end, n_points)
-    u = sol.sol(t)
+    if not np.all(np.isfinite(start)):
+        raise SimulationError(f"{model.name}: the initial state is not finite: {start}")
+    # The solver runs in local time from 0 (a late start such as t_start = 1e300 keeps its resolution).
+    unit = _time_unit(compiled, start, params, span)
+    tau_end = span / unit
+    if not np.isfinite(tau_end):
+        raise SimulationError("the horizon exceeds double precision in units of the fastest initial time scale")
+    sol, steps = _solve(compiled, params, start, unit, tau_end, method=method, rtol=rtol, atol=atol,
+                        max_steps=max_steps, max_seconds=max_seconds)
+    tau = _output_grid(tau_end, n_points)
+    u = sol(tau)
+    t = t_start + unit * tau
+    t[-1] = t_end
     with np.errstate(invalid="ignore"):
         observables = {name: compiled.observe(name, u, params) for name in compiled.observables}
     for name, series in observables.items():
         if np.any(np.isnan(series)):
-            raise RuntimeError(f"{model.name}: observable {name} is undefined from t = {t[np.isnan(series)][0]:g} "
-                               "on: the state left the model's domain (shorten t_end)")
-    scan = np.union1d(sol.t, t)
-    found = {name: _first_crossing(compiled, sol, params, scan, ev) for name, ev in (events or {}).items()}
+            raise SimulationError(f"{model.name}: observable {name} is undefined from t = {t[np.isnan(series)][0]:g} "
+                                  "on: the state left the model's domain (shorten t_end)")
+    scan = np.union1d(sol.ts, tau)
+    found = {}
+    for name, ev in (events or {}).items():
+        crossing = _first_crossing(compiled, sol, params, scan, ev)
+        found[name] = None if crossing is None else t_start + unit * crossing
     return Trajectory(
         model=model.name, t=t, u=u, observables=observables, events=found,
-        values={s.name: float(v) for s, v in resolved.items()}, info={"nfev": sol.nfev, "njev": sol.njev},
+        values={s.name: float(v) for s, v in resolved.items()}, info={"steps": steps, "time_unit": unit},
     )

@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.colors import ListedColormap
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from scipy.optimize import brentq
 
 from derivations.compile import compile_model
 from derivations.ensemble import integrate_ensemble
@@ -22,14 +25,25 @@ from derivations.grokking.phases import (
 from derivations.grokking.runs import C_G, C_M, CRITICAL_DATA_SIZE, Y, model_values, run_grokking
 from derivations.simulate import Event, simulate
 from derivations.sweep import grid, sweep
+from figures.draw import asymptote, divergent_line
 from figures.registry import figure
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 
 TC = "two-circuit squared-loss model after Varma et al. 2023 arXiv 2309.02390"
 HALF = {"t_generalize": Event("test_accuracy", 0.5, +1)}
+SIGMA = {s.name: v for s, v in SQUARED_LOSS.defaults.items()}["sigma"]  # soft-accuracy spread
+DCRIT = r"D_{\rm crit}"
+
+
+def _legend_below(ax: plt.Axes, **kwargs) -> None:
+    """A legend under the axes' x label: outside the data, whatever the curves do."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), **kwargs)
 
 
 # --- grokking curves ---------------------------------------------------------------------------------
+MARGIN_FLOOR = 1e-7  # below the generalizer's start (1e-6); the dying memorizer falls past it to ~1e-316
+
+
 @figure("grokking_curves", "train/test accuracy and loss, circuit margins and norm vs steps (D = 2 D_crit)",
         source=f"{TC}, Fig. 1 style", settings={"data_ratio": 2.0, "weight_decay": 0.01, "lr": 1.0})
 def grokking_curves(fast: bool) -> dict:
@@ -42,22 +56,40 @@ def grokking_curves(fast: bool) -> dict:
 
 @grokking_curves.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5.4), sharex=True, layout="constrained")
+    (acc, loss), (margin, norm) = axes
     t = d["t"][1:]
-    panels = [("accuracy", ["train_accuracy", "test_accuracy"]), ("loss", ["train_loss", "test_loss"]),
-              ("circuit", ["memorizing_margin", "generalizing_margin", "norm"])]
-    for ax, (title, keys) in zip(axes, panels):
-        for k in keys:
-            ax.plot(t, d[k][1:], label=k.replace("_", " "))
+    for ax, kind in ((acc, "accuracy"), (loss, "loss")):
+        ax.plot(t, d[f"train_{kind}"][1:], color="C0")
+        ax.plot(t, d[f"test_{kind}"][1:], color="C1")
+    loss.set_yscale("log")
+    margin.plot(t, d["memorizing_margin"][1:], color="C2")
+    margin.plot(t, d["generalizing_margin"][1:], color="C3")
+    margin.axhline(Y, color="0.4", lw=0.8, ls="--")
+    # The memorizer decays exponentially once the generalizer wins (to ~1e-316 by the end): a window of
+    # seven decades keeps the competition visible and lets the loser leave through the bottom.
+    margin.set_yscale("log")
+    margin.set_ylim(MARGIN_FLOOR, 3 * Y)
+    norm.plot(t, d["norm"][1:], color="0.25")
+    for ax in axes.flat:
         for e in d["events"]:
             ax.axvline(e, color="0.6", lw=0.8, ls=":")
         ax.set_xscale("log")
+    for ax in axes[1]:
         ax.set_xlabel("optimizer steps")
-        ax.set_title(title)
-        ax.legend()
-    axes[1].set_yscale("log")
-    axes[2].set_yscale("log")
-    fig.suptitle("Grokking: memorize at ~10 steps, generalize at ~6000 (dotted: event times)")
+    acc.set_ylabel("soft accuracy")
+    loss.set_ylabel(r"squared loss $(y - z)^2/2$")
+    margin.set_ylabel("circuit margin $z$")
+    norm.set_ylabel(r"parameter norm $\|\theta\|$")
+    handles = [Line2D([], [], color="C0", label="train"), Line2D([], [], color="C1", label="test"),
+               Line2D([], [], color="C2", label="memorizing circuit $z_m$ (decays exponentially, off axis)"),
+               Line2D([], [], color="C3", label="generalizing circuit $z_g$"),
+               Line2D([], [], color="0.4", lw=0.8, ls="--", label="target margin $y$"),
+               Line2D([], [], color="0.6", lw=0.8, ls=":", label="train / test accuracy reach 1/2")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3)
+    t_mem, t_gen = d["events"]
+    fig.suptitle(rf"Grokking at $D = 2\,{DCRIT}$, $\lambda = 0.01$: memorized by step {t_mem:.0f}, "
+                 f"generalized at step {t_gen:.0f}")
     return fig
 
 
@@ -78,23 +110,28 @@ def varma_simulation(fast: bool) -> dict:
 
 @varma_simulation.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.0))
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.0), layout="constrained")
     t = d["t"][1:]
-    axes[0].plot(t, d["full_train_loss"][1:], label="train loss")
-    axes[0].plot(t, d["full_test_loss"][1:], label="test loss")
-    axes[1].plot(t, d["full_w_G"][1:], label="w_G (generalizing)")
-    axes[1].plot(t, d["full_w_M"][1:], label="w_M (memorizing)")
-    axes[2].plot(t, d["full_generalizing_norm"][1:], label="generalizing norm")
-    axes[2].plot(t, d["full_memorizing_norm"][1:], label="memorizing norm")
-    axes[3].plot(t, d["full_test_loss"][1:], label="all three ingredients")
-    axes[3].plot(t, d["equal_speed_test_loss"][1:], label="equal learning speed: no delay")
-    axes[3].plot(t, d["inefficient_test_loss"][1:], label="less efficient generalizer: no grokking")
-    titles = ["losses", "circuit strengths", "parameter norms", "ablations (test loss)"]
-    for ax, title in zip(axes, titles):
+    panels = [
+        ("losses", "cross-entropy loss", [("full_train_loss", "train"), ("full_test_loss", "test")]),
+        ("circuit strengths", "logit strength $w$",
+         [("full_w_G", "generalizing $w_G$"), ("full_w_M", "memorizing $w_M$")]),
+        ("parameter norms", r"norm $\hat P\, w^{1/\kappa}$",
+         [("full_generalizing_norm", "generalizing"), ("full_memorizing_norm", "memorizing")]),
+        ("ablations", "test loss",
+         [("full_test_loss", "all three ingredients: grokking"),
+          ("equal_speed_test_loss", "equal learning speed: no delay"),
+          ("inefficient_test_loss", "less efficient generalizer: no grokking")]),
+    ]
+    for ax, (title, ylabel, curves) in zip(axes, panels):
+        for key, label in curves:
+            ax.plot(t, d[key][1:], label=label)
         ax.set_xscale("log")
         ax.set_xlabel("steps")
+        ax.set_ylabel(ylabel)
         ax.set_title(title)
-        ax.legend(loc="lower left" if ax is axes[3] else "best")
+        _legend_below(ax)
+    fig.suptitle("Varma et al.'s cross-entropy two-circuit model (table values) and two ablations")
     return fig
 
 
@@ -123,12 +160,13 @@ def ungrokking(fast: bool) -> dict:
 def _(d: dict) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5, 3.4))
     for lam, ls in zip(WEIGHT_DECAYS, ["-", "--", ":"]):
-        ax.plot(d["retrain_ratio"], d[f"accuracy_{lam:g}"], ls=ls, label=f"weight decay {lam:g}")
-    ax.axvline(1.0, color="0.5", lw=0.8)
-    ax.set_xlabel("retraining set size D' / D_crit")
+        ax.plot(d["retrain_ratio"], d[f"accuracy_{lam:g}"], ls=ls, label=rf"$\lambda = {lam:g}$")
+    ax.axvline(1.0, color="0.5", lw=0.8, label=f"$D' = {DCRIT}$")
+    ax.set_xlabel(f"retraining set size $D'/{DCRIT}$")
     ax.set_ylabel("final test accuracy")
-    ax.set_title("Ungrokking: sharp drop at D_crit, independent of weight decay")
-    ax.legend()
+    ax.set_title(f"Ungrokking: a grokked model retrained on $D'$ examples\nloses it below ${DCRIT}$, "
+                 r"whatever the weight decay $\lambda$")
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -161,12 +199,14 @@ def semi_grokking(fast: bool) -> dict:
 def _(d: dict) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
     for n in d["data_size"]:
-        ax.plot(d["t"][1:], d[f"accuracy_{n:g}"][1:], label=f"D = {n:g}")
+        ax.plot(d["t"][1:], d[f"accuracy_{n:g}"][1:], label=f"$D = {n:g}$")
     ax.set_xscale("log")
     ax.set_xlabel("optimizer steps")
     ax.set_ylabel("test accuracy")
-    ax.set_title("Semi-grokking: delayed, partial plateaus (sub-rules D_crit = 50..200)")
-    ax.legend()
+    crit = ", ".join(f"{c:g}" for c in SUB_RULE_CRITICAL)
+    ax.set_title(f"Semi-grokking: five sub-rules with ${DCRIT}$ = {crit};\n"
+                 "each plateau is one more sub-rule grokked")
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -184,99 +224,160 @@ def _predicted(data_ratio: np.ndarray, lam: np.ndarray) -> np.ndarray:
     return evaluate("grokking.t_generalize", **{k: v[k] for k in keys})
 
 
-@figure("delay_law", "time to generalize vs 1/weight decay, and vs D/D_crit - 1 (critical slowing down)",
+@figure("delay_law", "time to generalize vs 1/weight decay, and vs D/D_crit - 1 (divergence at D_crit)",
         source=f"{TC}; Omnigrok / Varma delay ~ log(norm ratio)/(eta lam)", settings={"horizon": 2e6})
 def delay_law(fast: bool) -> dict:
     lam = np.geomspace(1e-3, 3e-2, 8 if fast else 15)  # lam c_m D < y: the memorizer fits first
     excess = np.geomspace(0.02, 10, 8 if fast else 15)
+    dense = np.geomspace(1e-3, 10, 300)  # the closed form is cheap: a smooth curve into the divergence
     return {
         "lam": lam, "t_vs_lam": _grok_times(2.0, lam, 2e6), "pred_vs_lam": _predicted(2.0, lam),
         "excess": excess, "t_vs_ratio": _grok_times(1 + excess, 0.01, 2e6),
-        "pred_vs_ratio": _predicted(1 + excess, 0.01),
+        "pred_vs_ratio": _predicted(1 + excess, 0.01), "excess_dense": dense, "pred_dense": _predicted(1 + dense, 0.01),
     }
 
 
 @delay_law.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
     axes[0].loglog(1 / d["lam"], d["pred_vs_lam"], label="closed form")
     axes[0].loglog(1 / d["lam"], d["t_vs_lam"], "o", ms=4, label="simulation")
-    axes[0].set_xlabel("1 / weight decay")
-    axes[0].set_title("delay ~ 1/lam (D = 2 D_crit)")
-    axes[1].loglog(d["excess"], d["pred_vs_ratio"], label="closed form")
-    axes[1].loglog(d["excess"], d["t_vs_ratio"], "o", ms=4, label="simulation")
-    axes[1].set_xlabel("D / D_crit - 1")
-    axes[1].set_title("critical slowing down ~ 1/(D - D_crit) (lam = 0.01)")
+    axes[0].set_xlabel(r"$1/\lambda$ (inverse weight decay)")
+    axes[0].set_title(rf"delay $\propto 1/\lambda$ at $D = 2\,{DCRIT}$")
+    # Linear in the excess: the divergence at D = D_crit is in view, with its asymptote.
+    divergent_line(axes[1], d["excess_dense"], d["pred_dense"], at=0.0, label="closed form")
+    axes[1].plot(d["excess"], d["t_vs_ratio"], "o", ms=4, color="C1", label="simulation")
+    asymptote(axes[1], 0.0, f"$D = {DCRIT}$")
+    axes[1].set_yscale("log")
+    axes[1].set_xlim(-1.0, 3.0)
+    axes[1].text(-0.5, 1e4, "no grokking\nbelow " + f"${DCRIT}$", ha="center", va="center", color="0.3")
+    axes[1].set_title(r"divergence as $D \to D_{\rm crit}$ ($\lambda = 0.01$)")
+    axes[2].loglog(d["excess_dense"], d["pred_dense"], label="closed form")
+    axes[2].loglog(d["excess"], d["t_vs_ratio"], "o", ms=4, label="simulation")
+    axes[2].set_xlim(1e-2, 12)
+    axes[2].set_title(r"the same, log-log: slope $-1$, $t \propto 1/(D - D_{\rm crit})$")
+    for ax in axes[1:]:
+        ax.set_ylim(3e2, 1e6)
+        ax.set_xlabel(f"$D/{DCRIT} - 1$")
     for ax in axes:
         ax.set_ylabel("steps to generalize")
-        ax.legend()
+    axes[0].legend(loc="upper left")
+    axes[2].legend(loc="lower left")
     return fig
 
 
 # --- Power et al.: steps vs training fraction -----------------------------------------------------------
 TOTAL = 400.0  # examples in the full table: D_crit is then 12.5% of it
+POWER_LAM = 0.01
+
+
+def _memorizer_alone_train_accuracy(fraction: float | np.ndarray) -> float | np.ndarray:
+    """Train accuracy at the memorizer's stationary margin: what training reaches before the generalizer."""
+    z = evaluate("grokking.memorizing_margin", y=Y, lam=POWER_LAM, c_m=C_M, D=np.asarray(fraction) * TOTAL)
+    return evaluate("circuits.soft_accuracy", z=z, y=Y, sigma=SIGMA)
 
 
 @figure("power_steps", "steps to 99% train and test accuracy vs training fraction",
         source=f"{TC}; Power et al. 2022 arXiv 2201.02177 Fig. 1 (centre)", settings={"table_size": TOTAL})
 def power_steps(fast: bool) -> dict:
     fraction = np.linspace(0.13, 0.9, 20 if fast else 50)
-    values = model_values(1.0, 0.01, 1.0, 0.1)
+    values = model_values(1.0, POWER_LAM, 1.0, 0.1)
     values["D"] = fraction * TOTAL
     events = {"train": Event("train_accuracy", 0.99, +1), "test": Event("test_accuracy", 0.99, +1)}
     res = integrate_ensemble(SQUARED_LOSS, values, 1e6, events=events)
-    return {"fraction": fraction, "train_steps": res.events["train"], "test_steps": res.events["test"]}
+    # Weight decay holds the memorizer's margin below y, the more so the more data it must store: past this
+    # fraction it alone cannot reach 99% train accuracy, and 99% waits for the generalizer.
+    limit = brentq(lambda x: _memorizer_alone_train_accuracy(x) - 0.99, fraction[0], fraction[-1], xtol=1e-10)
+    return {"fraction": fraction, "train_steps": res.events["train"], "test_steps": res.events["test"],
+            "memorizer_limit_fraction": np.array(limit)}
 
 
 @power_steps.plot
 def _(d: dict) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(5, 3.4))
-    ax.semilogy(d["fraction"], d["test_steps"], label="steps to 99% test accuracy")
-    ax.semilogy(d["fraction"], d["train_steps"], label="steps to 99% train accuracy")
-    ax.axvline(CRITICAL_DATA_SIZE / TOTAL, color="0.5", lw=0.8, ls=":")
+    fig, ax = plt.subplots(figsize=(5, 3.6), layout="constrained")
+    crit, limit = CRITICAL_DATA_SIZE / TOTAL, float(d["memorizer_limit_fraction"])
+    divergent_line(ax, d["fraction"], d["test_steps"], at=crit, label="steps to 99% test accuracy")
+    # The train curve jumps at the limit (a different circuit has to get it to 99%): not joined across it.
+    right = d["fraction"] > limit
+    train = ax.plot(d["fraction"][~right], d["train_steps"][~right], label="steps to 99% train accuracy")
+    ax.plot(d["fraction"][right], d["train_steps"][right], color=train[0].get_color())
+    asymptote(ax, crit, f"${DCRIT}$")
+    ax.axvline(limit, color="0.3", lw=0.8, ls="--",
+               label="to its right the memorizer alone stays below 99% train\n"
+                     "accuracy (weight decay): 99% waits for the generalizer")
+    ax.set_yscale("log")
+    ax.set_ylim(5, 1e6)
     ax.set_xlabel("training data fraction")
     ax.set_ylabel("optimizer steps")
-    ax.set_title("Less data: far more optimization to generalize")
-    ax.legend()
+    ax.set_title("Less data: far more optimization to generalize,\n"
+                 f"diverging at ${DCRIT}$ (fraction {crit:g})")
+    fig.legend(loc="outside lower center")
     return fig
 
 
 # --- phase diagrams ------------------------------------------------------------------------------------
-@figure("liu_phase_diagram", "phases over (data size, weight decay): confusion, memorization, grokking, comprehension",
-        source=f"{TC}; Liu et al. 2022 arXiv 2205.10343 phase diagram", settings={"horizon": 1e5, "grid": 100})
+LIU_COLOURS = ("#bbbbbb", "#E69F00", "#56B4E9", "#009E73")  # confusion, memorization, grokking, comprehension
+LIU_HORIZON = 1e5
+
+
+@figure("liu_phase_diagram",
+        "this model's analogue of Liu et al.'s phase diagram over (data size, weight decay): confusion, "
+        "memorization, grokking, comprehension",
+        source=f"{TC}; phase names from Liu et al. 2022 arXiv 2205.10343, whose axes are decoder learning rate "
+               "and weight decay, not data size", settings={"horizon": LIU_HORIZON, "grid": 100})
 def liu(fast: bool) -> dict:
     n = 40 if fast else 100
-    out = liu_phase_diagram(np.geomspace(0.2, 100, n), np.geomspace(1e-4, 1, n))
+    out = liu_phase_diagram(np.geomspace(0.2, 100, n), np.geomspace(1e-4, 1, n), horizon=LIU_HORIZON)
     out["comprehension_ratio_no_decay"] = np.array(
         evaluate("grokking.comprehension_data_size", m0=1e-2, g0=1e-6, y=Y, c_m=C_M, c_g=C_G, eta_m=1.0, eta_g=0.1)
         / CRITICAL_DATA_SIZE)
     return out
 
 
+def _log_time(t: np.ndarray) -> np.ndarray:
+    """log10(t / horizon), "never" clipped to +1: continuous where a circuit fits, so phase edges interpolate."""
+    return np.log10(np.minimum(t, 10 * LIU_HORIZON) / LIU_HORIZON)
+
+
 @liu.plot
 def _(d: dict) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(5.6, 4))
-    cmap = ListedColormap(["#bbbbbb", "#E69F00", "#56B4E9", "#009E73"])
-    ax.pcolormesh(d["data_ratio"], d["weight_decay"], d["phase"], cmap=cmap, vmin=-0.5, vmax=3.5, shading="nearest")
-    r = d["data_ratio"]
-    memorizer_edge = evaluate("grokking.memorizer_fit_weight_decay", y=Y, c_m=C_M, D=r * CRITICAL_DATA_SIZE)
-    ax.plot(r, memorizer_edge, "k--", lw=0.9, label="lam = y/(c_m D): memorizer cannot fit")
-    ax.axvline(1.0, color="k", lw=0.9, label="D = D_crit")
-    ax.axhline(evaluate("grokking.generalizer_fit_weight_decay", y=Y, c_g=C_G), color="k", ls=":", lw=0.9,
-               label="lam = y/c_g: generalizer cannot fit")
-    ax.axvline(float(d["comprehension_ratio_no_decay"]), color="k", ls="-.", lw=0.9, label="comprehension size (lam=0)")
-    for i, name in enumerate(LIU_PHASES):
-        ax.plot([], [], "s", color=cmap(i), label=name)
+    fig, ax = plt.subplots(figsize=(7.4, 4), layout="constrained")
+    r, lam = d["data_ratio"], d["weight_decay"]
+    mem, gen = _log_time(d["t_memorizer"]), _log_time(d["t_generalizer"])
+    # Filled contours of the (continuous) event times instead of one coloured cell per run: the same
+    # classification as derivations.grokking.phases.classify_liu, with edges interpolated between runs.
+    # Layers: memorizer fits; neither fits; generalizer fits (comprehension unless grokking); grokking.
+    layers = [(-mem, 1), (np.minimum(mem, gen), 0), (-gen, 3), (np.minimum.reduce([-mem, -gen, gen - mem]), 2)]
+    for field, phase in layers:
+        ax.contourf(r, lam, field, levels=[0, np.inf], colors=[LIU_COLOURS[phase]], antialiased=False)
+    edges = [
+        (evaluate("grokking.memorizer_fit_weight_decay", y=Y, c_m=C_M, D=r * CRITICAL_DATA_SIZE), "k--",
+         r"$\lambda = y/(c_m D)$: the memorizer alone cannot fit"),
+        (np.full_like(r, evaluate("grokking.generalizer_fit_weight_decay", y=Y, c_g=C_G)), "k:",
+         r"$\lambda = y/c_g$: the generalizer alone cannot fit"),
+    ]
+    handles = []
+    for values, style, label in edges:
+        handles += ax.plot(r, values, style, lw=0.9, label=label)
+    handles.append(ax.axvline(1.0, color="k", lw=0.9, label=f"$D = {DCRIT}$"))
+    handles.append(ax.axvline(float(d["comprehension_ratio_no_decay"]), color="k", ls="-.", lw=0.9,
+                              label=r"comprehension size at $\lambda \to 0$"))
+    handles += [Patch(color=c, label=name) for c, name in zip(LIU_COLOURS, LIU_PHASES)]
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_ylim(d["weight_decay"][0], d["weight_decay"][-1])
-    ax.set_xlabel("D / D_crit")
-    ax.set_ylabel("weight decay")
-    ax.legend(fontsize=6, loc="lower left", frameon=True, framealpha=0.9)
+    ax.set_xlim(r[0], r[-1])
+    ax.set_ylim(lam[0], lam[-1])
+    ax.set_xlabel(f"training set size $D/{DCRIT}$")
+    ax.set_ylabel(r"weight decay $\lambda$")
+    ax.set_title("Phases of the two-circuit model over data size and weight decay\n"
+                 r"(this model's analogue of Liu et al. 2022, who vary learning rate and $\lambda$)")
+    fig.legend(handles=handles, loc="outside right center", title=f"first circuit to margin $y/2$\n"
+               f"within $10^{{{np.log10(LIU_HORIZON):.0f}}}$ steps")
     return fig
 
 
 HUANG_DATA = (2600.0, 3000.0, 4000.0, 5000.0)
+HUANG_COLOURS = ("#009E73", "#bbbbbb", "#56B4E9", "#E69F00")  # progression, ungrokking, grokking, semi-grokking
 
 
 @figure("huang_phase_diagram", "zones over (model size, data size) and validation vs model size for several D",
@@ -299,31 +400,38 @@ def huang(fast: bool) -> dict:
 
 @huang.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), layout="constrained")
-    cmap = ListedColormap(["#009E73", "#bbbbbb", "#56B4E9", "#E69F00"])
-    axes[0].pcolormesh(d["model_size"], d["data_size"], d["zone"], cmap=cmap, vmin=-0.5, vmax=3.5, shading="nearest")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
+    axes[0].pcolormesh(d["model_size"], d["data_size"], d["zone"], cmap=ListedColormap(HUANG_COLOURS),
+                       vmin=-0.5, vmax=3.5, shading="nearest")
     mesh = axes[1].pcolormesh(d["model_size"], d["data_size"], d["validation"], cmap="viridis", shading="nearest")
     fig.colorbar(mesh, ax=axes[1], label="equilibrium validation accuracy")
     for ax in axes[:2]:
-        ax.plot(d["model_size"], d["d_mem"], "k-", lw=1, label="memorization capacity D_mem(M)")
-        ax.plot(d["model_size"], d["d_crit"], "k--", lw=1, label="critical data size D_crit(M)")
-        ax.plot(*d["star"], "k*", ms=10, label="crossing (M*, D*)")
+        ax.plot(d["model_size"], d["d_mem"], "k-", lw=1)
+        ax.plot(d["model_size"], d["d_crit"], "k--", lw=1)
+        ax.plot(*d["star"], "k*", ms=10)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_ylim(d["data_size"][0], d["data_size"][-1])
-        ax.set_xlabel("model size M")
-        ax.set_ylabel("training data size D")
-    for i, name in enumerate(HUANG_ZONES):
-        axes[0].plot([], [], "s", color=cmap(i), label=name)
-    axes[0].legend(fontsize=6, loc="upper right", frameon=True, framealpha=0.9)
+        ax.set_xlabel("model size $M$")
+        ax.set_ylabel("training data size $D$")
+    axes[0].set_title("zones (Huang et al.'s rule)")
+    axes[1].set_title("equilibrium of the cross-entropy model")
+    handles = [Line2D([], [], color="k", lw=1, label=r"memorization capacity $D_{\rm mem}(M)$"),
+               Line2D([], [], color="k", lw=1, ls="--", label=rf"critical data size ${DCRIT}(M)$"),
+               Line2D([], [], color="k", marker="*", ms=10, ls="", label="crossing $(M^*, D^*)$"),
+               *(Patch(color=c, label=name) for c, name in zip(HUANG_COLOURS, HUANG_ZONES))]
+    fig.legend(handles=handles, loc="outside lower center", ncol=7)
+    d_star = d["star"][1]
     for i, dsize in enumerate(HUANG_DATA):
-        line, = axes[2].plot(d["model_size"], d["curves"][i], label=f"D = {dsize:g}")
+        side = "<" if dsize < d_star else ">"
+        line, = axes[2].plot(d["model_size"], d["curves"][i], label=f"$D = {dsize:g}$ ({side} $D^*$)")
         axes[2].plot(d["model_size"], d["harder"][i], ls=":", color=line.get_color())
     axes[2].set_xscale("log")
-    axes[2].set_xlabel("model size M")
+    axes[2].set_xlabel("model size $M$")
     axes[2].set_ylabel("validation accuracy")
-    axes[2].set_title("model-wise double descent below D* (dotted: harder task)")
-    axes[2].legend()
+    axes[2].set_title(f"model-wise double descent: deep dip below $D^* = {d_star:.0f}$,\n"
+                      "shallow above (dotted: harder task)")
+    axes[2].legend(loc="lower left")
     return fig
 
 
@@ -348,18 +456,18 @@ def huang_dynamics(fast: bool) -> dict:
 
 @huang_dynamics.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(2, 4, figsize=(12, 5), sharex=True)
+    fig, axes = plt.subplots(2, 4, figsize=(12, 5), sharex=True, sharey="row", layout="constrained")
     t = d["t"][1:]
     for col, (zone, (size, data)) in enumerate(HUANG_EXAMPLES.items()):
         axes[0, col].plot(t, d[f"{zone}_train"][1:], label="train")
         axes[0, col].plot(t, d[f"{zone}_validation"][1:], label="validation")
-        axes[0, col].set_title(f"{zone}: M = {size:g}, D = {data:g}")
+        axes[0, col].set_title(f"{zone}: $M = {size:g}$, $D = {data:g}$")
         axes[0, col].set_ylim(-0.03, 1.03)
         axes[1, col].plot(t, d[f"{zone}_norm"][1:], color="0.3")
         axes[1, col].set_xscale("log")
         axes[1, col].set_xlabel("steps")
-    axes[0, 0].set_ylabel("accuracy (probability of the correct class)")
+    axes[0, 0].set_ylabel("accuracy\n(probability of the correct class)")
     axes[1, 0].set_ylabel("total circuit norm")
-    axes[0, 0].legend()
+    axes[0, 0].legend(loc="lower right")
     fig.suptitle("Progression: norm rises as validation improves; grokking: norm falls at the switch")
     return fig

@@ -6,6 +6,7 @@ metadata, no dates, one style sheet.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -17,9 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from derivations.atomic import atomic_open, atomic_path
 from derivations.cache import source_key
 
 STYLE = Path(__file__).with_name("style.mplstyle")
+CACHE_FOLDER = ".cache"  # inside the output folder: the data behind each figure, as .npz
 
 
 @dataclass(frozen=True)
@@ -91,34 +94,86 @@ def get_figure(name: str) -> FigureSpec:
         raise KeyError(f"unknown figure {name!r}; see python -m figures --list") from None
 
 
-def data(spec: FigureSpec, fast: bool, cache_dir: Path | None = None) -> dict[str, np.ndarray]:
-    """The figure's arrays, from the cache when its key matches."""
-    if cache_dir is not None:
-        path = cache_dir / f"{spec.name}-{spec.key(fast)}.npz"
-        if path.exists():
-            with np.load(path) as npz:
-                return {k: npz[k] for k in npz.files}
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered figure: its files, the seconds taken, and whether its data came from the cache."""
+
+    name: str
+    paths: list[Path]
+    seconds: float
+    cached: bool
+
+
+def data(spec: FigureSpec, fast: bool, cache_dir: Path | None = None,
+         read_cache: bool = True) -> tuple[dict[str, np.ndarray], bool]:
+    """The figure's arrays and whether they came from ``cache_dir`` (written there when computed).
+
+    A cache file that cannot be read (0 bytes, truncated, corrupted, from another NumPy) is recomputed
+    and replaced: the cache only ever costs or saves time.
+    """
+    path = None if cache_dir is None else cache_dir / f"{spec.name}-{spec.key(fast)}.npz"
+    if path is not None and read_cache:
+        arrays = _read_npz(path)
+        if arrays is not None:
+            return arrays, True
     arrays = {k: np.asarray(v) for k, v in spec.compute(fast).items()}
-    if cache_dir is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        np.savez(path, **arrays)
-    return arrays
+    if path is not None:
+        with contextlib.suppress(OSError):  # an unwritable cache folder only costs time
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_open(path, "wb") as fh:
+                np.savez(fh, **arrays)
+    return arrays, False
 
 
-def render(spec: FigureSpec, out_dir: Path, fast: bool = False, use_cache: bool = True) -> tuple[list[Path], float]:
-    """Compute (or load) and save the figure as PDF and PNG; returns the paths and the seconds taken."""
+def _read_npz(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as npz:  # no pickle: a cache file never runs code
+            return {k: npz[k] for k in npz.files}
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - any unreadable entry (EOFError, BadZipFile, CRC, bad header) is recomputed
+        return None
+
+
+def save(fig, out_dir: Path, name: str) -> list[Path]:
+    """Write ``fig`` as ``name``.pdf and ``name``.png (atomically, byte-stable) and close it.
+
+    ``bbox_inches="tight"`` draws every figure twice per format; the tight box is found once here, from a
+    draw at the PNG's resolution, and both files are cropped to it.
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    # Freeze the layout found by that draw (a constrained layout would be recomputed on every later draw).
+    fig.set_layout_engine("none")
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+    paths = []
+    for fmt, metadata in (("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
+                          ("png", {"Software": None})):
+        path = out_dir / f"{name}.{fmt}"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches=box, metadata=metadata)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def render(spec: FigureSpec, out_dir: Path, fast: bool = False, use_cache: bool = True) -> Rendered:
+    """Compute (or load from ``out_dir/.cache``) and save the figure as PDF and PNG.
+
+    ``use_cache=False`` recomputes and refreshes the cached data.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     start = time.perf_counter()
-    arrays = data(spec, fast, out_dir / ".cache" if use_cache else None)
+    arrays, cached = data(spec, fast, out_dir / CACHE_FOLDER, read_cache=use_cache)
+    out_dir.mkdir(parents=True, exist_ok=True)
     with plt.style.context(str(STYLE)):
-        fig = spec.plot(arrays)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        paths = [out_dir / f"{spec.name}.pdf", out_dir / f"{spec.name}.png"]
-        fig.savefig(paths[0], metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
-        fig.savefig(paths[1], metadata={"Software": None})
-        plt.close(fig)
-    return paths, time.perf_counter() - start
+        paths = save(spec.plot(arrays), out_dir, spec.name)
+    return Rendered(spec.name, paths, time.perf_counter() - start, cached)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from derivations.evaluate import evaluate
 from derivations.grokking.runs import CRITICAL_DATA_SIZE, run_grokking
-from derivations.simulate import Event, simulate
+from derivations.simulate import Event, SimulationError, simulate
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 
 
@@ -78,7 +78,7 @@ def test_cross_entropy_plateau_delay_for_a_linear_penalty(lam):
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
 def test_linear_penalty_past_the_flip_stops_with_a_clear_error():
-    with pytest.raises(RuntimeError, match="memorizing_norm is undefined"):
+    with pytest.raises(SimulationError, match="memorizing_norm is undefined"):
         simulate(CROSS_ENTROPY, 3e5, {"kappa": 2, "lam": 0.005}, n_points=20)
 
 

@@ -265,6 +265,8 @@ register(
                 "epoch-wise double descent when the scales are separated (risk minus noise floor)",
     constraints=[(eta1 * s1**2 < 2, "gradient descent must be stable on feature 1: eta1 s1^2 < 2"),
                  (eta2 * s2**2 < 2, "gradient descent must be stable on feature 2: eta2 s2^2 < 2")],
+    # Iterations are whole: for 1 < eta s^2 < 2 the contraction is negative and a fractional power of it is complex.
+    domains={k: NONNEGATIVE_INTEGER},
 )
 
 # --- Mei-Montanari: random features ridge regression --------------------------------------------------

@@ -52,3 +52,18 @@ class softplus(sp.Function):  # noqa: N801
 def normal_cdf(x: sp.Expr) -> sp.Expr:
     """Standard normal CDF, (1 + erf(x / sqrt 2)) / 2."""
     return (1 + sp.erf(x / sp.sqrt(2))) / 2
+
+
+def log_space(expr: sp.Expr) -> sp.Expr:
+    """A positive product of powers as one exponential of a sum of logs: equal to ``expr``, but no factor can
+    overflow or underflow on its own (C^beta / 6^beta at beta = 600 is inf / inf; its ratio is not).
+
+    ``evaluate=False`` keeps SymPy from folding the exponential back into the product it came from."""
+    return sp.exp(sp.expand_log(sp.log(expr), force=True), evaluate=False)
+
+
+def power_minus_one(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every (1 + x)^a - 1 written exp(a log(1 + x)) - 1, which compiles to expm1(a log1p(x)):
+    the difference keeps its digits when x is tiny instead of cancelling to 0."""
+    return expr.replace(lambda e: isinstance(e, sp.Pow) and e.base.is_Add and not e.exp.is_Integer,
+                        lambda e: sp.exp(e.exp * sp.log(e.base)))

@@ -184,6 +184,8 @@ register(
     "double_descent.more_data_hurts_onset", more_data_hurts_onset, [p, r2, sigma2],
     source="Nakkiran 2019, More data can hurt for linear regression (derived from the exact Gaussian risk)",
     description="sample size from which the expected risk at fixed p rises with n, up to the pole at n = p - 1",
+    # Without signal (r2 = 0) the risk rises from the first sample: the onset runs off to -inf.
+    domains={r2: POSITIVE},
 )
 
 # --- Heckel-Yilmaz: optimal stopping per feature ------------------------------------------------------

@@ -333,7 +333,7 @@ class AblationCurves:
     n_train: np.ndarray
     n_params: int
     unablated: np.ndarray
-    no_small_singular_values: np.ndarray
+    no_small_singular_values: np.ndarray  # (len(cutoffs), len(n_train))
     test_in_leading_subspace: np.ndarray
     no_residuals: np.ndarray
     train_mse: np.ndarray
@@ -341,21 +341,22 @@ class AblationCurves:
 
 
 def ablations(
-    rng: np.random.Generator, n_train: np.ndarray, n_params: int = 20, n_latent: int = 30, cutoff: float = 1.0,
-    leading: int = 5, repeats: int = 50, n_test: int = 500,
+    rng: np.random.Generator, n_train: np.ndarray, n_params: int = 20, n_latent: int = 30,
+    cutoffs: tuple[float, ...] = (1.0,), leading: int = 5, repeats: int = 50, n_test: int = 500,
 ) -> AblationCurves:
     """Schaeffer et al. (2023) §3 student-teacher: y = x_bar . beta_bar on 30 latent features, first 20 seen.
 
-    Min-norm LS on N training points, unablated; (a) singular values below ``cutoff`` dropped from the
-    pseudo-inverse; (b) test points projected on the ``leading`` right singular vectors; (c) training
-    targets replaced by their best linear prediction (no residuals). Test MSE is against the true targets.
-    Also the mean smallest non-zero singular value of the seen features: its dip at N = P is the peak's cause.
+    Min-norm LS on N training points, unablated; (a) singular values below each of ``cutoffs`` dropped
+    from the pseudo-inverse (one curve per cutoff, first axis); (b) test points projected on the
+    ``leading`` right singular vectors; (c) training targets replaced by their best linear prediction (no
+    residuals). Test MSE is against the true targets. Also the mean smallest non-zero singular value of
+    the seen features: its dip at N = P is the peak's cause.
     """
     _check(COUNT, n_train=n_train, n_params=n_params, n_latent=n_latent, leading=leading, n_test=n_test)
     if n_params > n_latent:
         raise ValueError(f"n_params must be at most n_latent (the seen features are some of the latent ones), got "
                          f"{n_params} > {n_latent}")
-    _check(NONNEGATIVE, cutoff=cutoff)
+    _check(NONNEGATIVE, cutoffs=cutoffs)
     _check(REPEATS, repeats=repeats)
     n_train = np.asarray(n_train, dtype=int)
     beta = rng.standard_normal((repeats, n_latent))
@@ -363,10 +364,12 @@ def ablations(
     x_test = rng.standard_normal((repeats, n_test, n_latent))
     y_test = np.einsum("rnd,rd->rn", x_test, beta)
     seen_test = x_test[..., :n_params]
+
     def fit(u: np.ndarray, vt: np.ndarray, targets: np.ndarray, filt: np.ndarray) -> np.ndarray:
         return np.einsum("rkp,rk->rp", vt, filt * np.einsum("rnk,rn->rk", u, targets))
 
-    curves = {k: np.empty((repeats, n_train.size)) for k in ("plain", "cut", "lead", "clean", "train", "smin")}
+    curves = {k: np.empty((repeats, n_train.size)) for k in ("plain", "lead", "clean", "train", "smin")}
+    curves["cut"] = np.empty((repeats, len(cutoffs), n_train.size))
     for j, count in enumerate(n_train):
         x = rng.standard_normal((repeats, count, n_latent))
         y = np.einsum("rnd,rd->rn", x, beta)
@@ -381,7 +384,8 @@ def ablations(
         curves["smin"][:, j] = np.min(s, axis=-1)
         curves["plain"][:, j] = test_mse(coef)
         curves["train"][:, j] = np.mean((np.einsum("rnp,rp->rn", seen, coef) - y) ** 2, axis=-1)
-        curves["cut"][:, j] = test_mse(fit(u, vt, y, np.where(s >= cutoff, f, 0.0)))
+        for i, cutoff in enumerate(cutoffs):
+            curves["cut"][:, i, j] = test_mse(fit(u, vt, y, np.where(s >= cutoff, f, 0.0)))
         top = vt[:, :leading, :]
         projected = np.einsum("rnp,rkp,rkq->rnq", seen_test, top, top)
         curves["lead"][:, j] = test_mse(coef, projected)

@@ -16,6 +16,10 @@ the two-circuit cross-entropy model (:data:`theory.dynamics.CROSS_ENTROPY`, Huan
   (convex for r = p/kappa >= 1), not a trajectory: :func:`derivations.grokking.phases.huang_equilibrium` at the
   spare size, with unbounded capacity for the algorithmic memorizer (f = 1).
 
+Validation accuracy is the cross-entropy model's exp(-test loss), the mass on the correct class. The
+memorizer votes for a wrong class on unseen inputs, so a memorizer alone scores below chance (1/q); the
+normalized score therefore runs from that level (0) to perfect (1), not from chance.
+
 With no random labels this is Huang's single-task model restricted to f = 1, so it has no progression
 zone (small models that cannot memorize, yet generalize): small models here simply memorize.
 
@@ -27,11 +31,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from functools import cache
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import curve_fit, minimize
+from scipy.optimize import OptimizeWarning, curve_fit, minimize
 
 from derivations.cache import Derivations
 from derivations.compile import compile_expr
@@ -41,9 +46,9 @@ from derivations.grokking.phases import HuangSetting, huang_equilibrium
 from derivations.roots import unique_solution
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY
+from theory.functions import softplus
 from theory.registry import get, register
 from theory.symbols import (
-    NONNEGATIVE,
     P_M,
     POSITIVE,
     REAL,
@@ -82,8 +87,23 @@ register(
 )
 # The generalizing circuit wins where D_crit(M_s) falls to the algorithmic data size D (Huang's D_crit rule).
 _winning_spare_size = unique_solution(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)
-multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(
+_derived_transition_scale = _store("transition_scale", lambda: sp.powsimp(
     unique_solution(sp.Eq(spare_model_size, _winning_spare_size), M), force=True))
+
+
+def _log_sum(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each log(a + b) of two non-negative terms written log a + softplus(log b - log a), a the
+    positive one: the same value, but no power inside the sum can overflow on its own."""
+    def split(e: sp.log) -> sp.Expr:
+        a, b = sorted(e.args[0].args, key=lambda t: not t.is_positive)
+        return sp.expand_log(sp.log(a), force=True) + softplus(
+            sp.expand_log(sp.log(b), force=True) - sp.expand_log(sp.log(a), force=True))
+    return expr.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2, split)
+
+
+# Evaluated in logs: B^(mu/nu) and D^(mu/nu) overflow at moderate mu/nu, their combination does not.
+multitask_transition_scale = sp.exp(_log_sum(sp.expand_log(sp.log(_derived_transition_scale), force=True)),
+                                    evaluate=False)
 register(
     "emergence.multitask_transition_scale", multitask_transition_scale, [D, D_r, A_mem, mu, B_crit, nu],
     source=f"{HUANG}; {MODEL}",
@@ -93,6 +113,14 @@ register(
 _store.save()
 
 POINTS = Domain(5.0, 2000.0, lo_closed=True, hi_closed=True, integer=True)
+# Bounds of the settings: beyond any trained network or data set, and inside them every quantity of the model
+# (powers up to D^(mu/nu) ~ D^4.8, capacities A M^2) stays well inside double precision.
+MODEL_SIZE = Domain(1.0, 1e12, lo_closed=True, hi_closed=True)
+EXAMPLES = Domain(1.0, 1e12, lo_closed=True, hi_closed=True)
+RANDOM_EXAMPLES = Domain(0.0, 1e12, lo_closed=True, hi_closed=True)
+DIFFICULTY = Domain(1e-6, 1e6, lo_closed=True, hi_closed=True)
+# A 10-90% width and a two-parameter fit need the rise sampled, not jumped over.
+RESOLVED = 2
 
 
 @cache
@@ -106,42 +134,51 @@ def _memorizer_alone():
             compile_expr(args, CROSS_ENTROPY.observables["test_accuracy"].subs(alone)))
 
 
+def _memorizer_alone_equilibrium(algorithmic_data: float, setting: HuangSetting) -> tuple[float, float]:
+    """(w_M, validation accuracy) of the memorizer alone. Its cost does not depend on M: one solve serves all sizes."""
+    objective, slope, accuracy = _memorizer_alone()
+    args = (setting.q, setting.lam, setting.p, setting.kappa, algorithmic_data, setting.curve_values()["B_crit"],
+            setting.beta)
+    res = minimize(lambda x: objective(x[0], *args), [1.0], jac=lambda x: np.atleast_1d(slope(x[0], *args)),
+                   bounds=[(1e-12, None)], method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12})
+    return float(res.x[0]), float(accuracy(res.x[0], *args))
+
+
 def multitask_equilibrium(model_sizes: np.ndarray, algorithmic_data: float, memorization_data: float,
-                          setting: HuangSetting | None = None) -> dict[str, np.ndarray]:
-    """Circuit strengths and validation accuracy of the algorithmic task at each model size."""
+                          setting: HuangSetting | None = None) -> dict[str, np.ndarray | float]:
+    """Circuit strengths and validation accuracy of the algorithmic task at each model size, and the validation
+    accuracy of the memorizer alone (what every model without spare capacity scores)."""
     setting = setting or HuangSetting()
-    sizes = check_domain("model_sizes", model_sizes, POSITIVE, "model sizes (hidden widths)")
+    sizes = check_domain("model_sizes", model_sizes, MODEL_SIZE, "model sizes (hidden widths)")
     if sizes.ndim != 1:
         raise ValueError(f"model_sizes must be a 1-d sequence, got shape {sizes.shape}")
-    algorithmic_data = float(check_domain("algorithmic_data", algorithmic_data, POSITIVE,
+    algorithmic_data = float(check_domain("algorithmic_data", algorithmic_data, EXAMPLES,
                                           "training examples of the algorithmic task"))
-    memorization_data = float(check_domain("memorization_data", memorization_data, NONNEGATIVE,
+    memorization_data = float(check_domain("memorization_data", memorization_data, RANDOM_EXAMPLES,
                                            "random-label training examples"))
+    check_domain("difficulty", setting.difficulty, DIFFICULTY, "multiplier of the critical data size")
     cv = setting.curve_values()
     capacity = evaluate("huang.memorization_capacity", A_mem=cv["A_mem"], M=sizes, mu=cv["mu"])
     room = capacity > memorization_data
     spare = np.zeros_like(sizes)
     w = np.zeros((2, sizes.size))
     validation = np.empty_like(sizes)
+    alone_w_m, alone_validation = _memorizer_alone_equilibrium(algorithmic_data, setting)
     if room.any():
         spare[room] = evaluate("emergence.spare_model_size", M=sizes[room], D_r=memorization_data,
                                A_mem=cv["A_mem"], mu=cv["mu"])
         # Huang's equilibrium at the spare size, with the algorithmic memorizer never short of capacity (f = 1).
         eq = huang_equilibrium(spare[room], [algorithmic_data], dataclasses.replace(setting, A_mem=math.inf))
         w[0, room], w[1, room], validation[room] = eq["w_G"][0], eq["w_M"][0], eq["validation"][0]
-    if not room.all():
-        # No spare capacity: the memorizer alone. Its cost does not depend on M, so one solve serves all sizes.
-        objective, slope, accuracy = _memorizer_alone()
-        args = (setting.q, setting.lam, setting.p, setting.kappa, algorithmic_data, cv["B_crit"], setting.beta)
-        res = minimize(lambda x: objective(x[0], *args), [1.0], jac=lambda x: np.atleast_1d(slope(x[0], *args)),
-                       bounds=[(1e-12, None)], method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12})
-        w[1, ~room] = res.x[0]
-        validation[~room] = accuracy(res.x[0], *args)
-    return {"model_size": sizes, "spare_model_size": spare, "w_G": w[0], "w_M": w[1], "validation": validation}
+    w[1, ~room], validation[~room] = alone_w_m, alone_validation
+    return {"model_size": sizes, "spare_model_size": spare, "w_G": w[0], "w_M": w[1], "validation": validation,
+            "memorizer_alone_validation": alone_validation}
 
 
 def fit_critical_scale_law(model_sizes: np.ndarray, score: np.ndarray) -> tuple[float, float]:
-    """Least-squares fit of the critical-scale law 1 - exp(-(M/M_c)^alpha) to a score in [0, 1]: (M_c, alpha)."""
+    """Least-squares fit of the critical-scale law 1 - exp(-(M/M_c)^alpha) to a score in [0, 1]: (M_c, alpha).
+
+    Raises ``RuntimeError`` if the least-squares search does not converge."""
     sizes = check_domain("model_sizes", model_sizes, POSITIVE)
     score = check_domain("score", score, REAL)
     if sizes.ndim != 1 or sizes.shape != score.shape or sizes.size < 2:
@@ -150,13 +187,17 @@ def fit_critical_scale_law(model_sizes: np.ndarray, score: np.ndarray) -> tuple[
     law = get("emergence.critical_scale_probability")
     curve = compile_expr(law.symbols, law.expr)
     middle = sizes[np.argmin(np.abs(score - 0.5))]
-    (log_scale, steepness), _ = curve_fit(lambda m, ln_c, a: curve(m, np.exp(ln_c), a), sizes, score,
-                                          p0=[math.log(middle), 2.0], bounds=([-np.inf, 1e-3], [np.inf, 100.0]))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        # An undetermined covariance is no concern: only the estimate is used.
+        warnings.simplefilter("ignore", OptimizeWarning)
+        (log_scale, steepness), _ = curve_fit(lambda m, ln_c, a: curve(m, np.exp(ln_c), a), sizes, score,
+                                              p0=[math.log(middle), 2.0], bounds=([-np.inf, 0.1], [np.inf, 100.0]))
     return math.exp(log_scale), float(steepness)
 
 
-def crossing_scale(model_sizes: np.ndarray, values: np.ndarray, level: float) -> float:
-    """First model size at which an increasing curve reaches ``level`` (log-linear interpolation; nan: never)."""
+def crossing_scale(model_sizes: np.ndarray, values: np.ndarray, level: float) -> float | None:
+    """First model size at which an increasing curve reaches ``level`` from below (log-linear interpolation);
+    None if it never does, or is already there at the first size."""
     model_sizes = check_domain("model_sizes", model_sizes, POSITIVE)
     values = check_domain("values", values, REAL)
     level = float(check_domain("level", level, REAL))
@@ -165,33 +206,58 @@ def crossing_scale(model_sizes: np.ndarray, values: np.ndarray, level: float) ->
                          f"and {values.shape}")
     above = np.nonzero(values >= level)[0]
     if above.size == 0 or above[0] == 0:
-        return math.nan
+        return None
     i = above[0]
     x0, x1 = np.log(model_sizes[i - 1]), np.log(model_sizes[i])
     return float(np.exp(x0 + (level - values[i - 1]) / (values[i] - values[i - 1]) * (x1 - x0)))
 
 
+def _check_transition_inside(score: np.ndarray, model_min: float, model_max: float, predicted: float) -> None:
+    """A ``ValueError`` naming the settings to change unless the rise runs from below 10% to 90% in the range."""
+    if score[0] < 0.1 and score[-1] >= 0.9:
+        return
+    if predicted > MODEL_SIZE.hi:
+        raise ValueError(f"algorithmic_data, difficulty: the transition (predicted near M = {predicted:.3g}) lies "
+                         f"beyond the largest model size allowed ({MODEL_SIZE.hi:g}); more algorithmic_data or a "
+                         "lower difficulty bring it in")
+    raise ValueError(f"model_min, model_max: the rise of validation accuracy (predicted near M = {predicted:.3g}) is "
+                     f"not inside [{model_min:g}, {model_max:g}]; choose a range around it (model sizes in "
+                     f"{MODEL_SIZE})")
+
+
 def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6000.0, difficulty: float = 1.0,
                   model_min: float = 4.0, model_max: float = 4000.0, points: int = 41) -> dict:
-    """Validation curve over model sizes, the fitted critical-scale law and the closed-form transition."""
-    model_min = float(check_domain("model_min", model_min, POSITIVE, "smallest model size"))
-    model_max = float(check_domain("model_max", model_max, POSITIVE, "largest model size"))
+    """Validation curve over model sizes, the fitted critical-scale law and the closed-form transition.
+
+    Every value is finite; ``crossing_scale`` (w_G = w_M) is None where the circuits do not cross inside the range.
+    A setting outside its domain, a range that misses the transition or a grid too coarse to sample the rise raise
+    a ``ValueError`` that names the setting.
+    """
+    algorithmic_data = float(check_domain("algorithmic_data", algorithmic_data, EXAMPLES,
+                                          "training examples of the algorithmic task"))
+    memorization_data = float(check_domain("memorization_data", memorization_data, RANDOM_EXAMPLES,
+                                           "random-label training examples"))
+    difficulty = float(check_domain("difficulty", difficulty, DIFFICULTY, "multiplier of the critical data size"))
+    model_min = float(check_domain("model_min", model_min, MODEL_SIZE, "smallest model size"))
+    model_max = float(check_domain("model_max", model_max, MODEL_SIZE, "largest model size"))
     points = int(check_domain("points", points, POINTS, "number of model sizes"))
     if model_max <= model_min:
-        raise ValueError(f"model_max must exceed model_min, got {model_max} <= {model_min}")
+        raise ValueError(f"model_max must exceed model_min, got {model_max:g} <= {model_min:g}")
     setting = HuangSetting(difficulty=difficulty)
     sizes = np.geomspace(model_min, model_max, points)
     out = multitask_equilibrium(sizes, algorithmic_data, memorization_data, setting)
-    chance = 1 / setting.q
-    score = (out["validation"] - chance) / (out["validation"].max() - chance)
+    floor = out["memorizer_alone_validation"]
+    score = (out["validation"] - floor) / (1 - floor)
     cv = setting.curve_values()
     predicted = evaluate("emergence.multitask_transition_scale", D=algorithmic_data, D_r=memorization_data,
                          A_mem=cv["A_mem"], mu=cv["mu"], B_crit=cv["B_crit"], nu=cv["nu"])
-    if score[-1] < 0.9 or score[0] > 0.1:
-        raise ValueError(f"the transition is not inside [model_min, model_max] = [{model_min:g}, {model_max:g}] "
-                         f"(predicted near {predicted:.3g}); widen the model range")
-    fitted_scale, fitted_alpha = fit_critical_scale_law(sizes, score)
+    _check_transition_inside(score, model_min, model_max, predicted)
     m10, m90 = crossing_scale(sizes, score, 0.1), crossing_scale(sizes, score, 0.9)
+    inside = int(np.count_nonzero((score > 0.1) & (score < 0.9)))
+    if inside < RESOLVED:
+        raise ValueError(f"points: {inside} of {points} model sizes fall inside the rise from 10% to 90% (M = "
+                         f"{m10:.3g} to {m90:.3g}); use more points ({POINTS}) or a narrower [model_min, model_max]")
+    fitted_scale, fitted_alpha = fit_critical_scale_law(sizes, score)
     return {
         **out,
         "normalized_validation": score,
@@ -211,11 +277,11 @@ def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6
     "emergence",
     "algorithmic task + random-label memorization sharing capacity: validation vs model size, fitted transition",
     {
-        "algorithmic_data": Setting(3000.0, POSITIVE, "training examples of the algorithmic task"),
-        "memorization_data": Setting(6000.0, NONNEGATIVE, "random-label (memorization-only) training examples"),
-        "difficulty": Setting(1.0, POSITIVE, "multiplier of the critical data size (a harder task)"),
-        "model_min": Setting(4.0, POSITIVE, "smallest model size (hidden width)"),
-        "model_max": Setting(4000.0, POSITIVE, "largest model size (hidden width)"),
+        "algorithmic_data": Setting(3000.0, EXAMPLES, "training examples of the algorithmic task"),
+        "memorization_data": Setting(6000.0, RANDOM_EXAMPLES, "random-label (memorization-only) training examples"),
+        "difficulty": Setting(1.0, DIFFICULTY, "multiplier of the critical data size (a harder task)"),
+        "model_min": Setting(4.0, MODEL_SIZE, "smallest model size (hidden width)"),
+        "model_max": Setting(4000.0, MODEL_SIZE, "largest model size (hidden width)"),
         "points": Setting(41, POINTS, "number of model sizes, log-spaced"),
     },
 )

@@ -22,6 +22,7 @@ from theory.circuits import VARMA, generalization_cost, memorization_cost
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 from theory.registry import register
 from theory.symbols import (
+    POSITIVE,
     P_G,
     P_M,
     D,
@@ -186,6 +187,8 @@ register(
     "grokking.critical_slowing_amplitude", critical_slowing_amplitude, [m0, g0, y, lam, c_m, c_g, eta_m, eta_g],
     source=TC, description="lim_{D -> D_crit+} t_generalize * (D/D_crit - 1): the delay ~ amplitude / (D/D_crit - 1)",
     constraints=[(lam * c_g < y, "needs lam c_g < y")],
+    # Like t_generalize it needs weight decay: the amplitude grows as 1/lam, and lam = 0 has no delay to measure.
+    domains={lam: POSITIVE},
 )
 delay_weight_decay_product = _store(
     "delay_weight_decay_product", lambda: sp.limit(lam * t_generalize, lam, 0, dir="+")
@@ -222,6 +225,7 @@ register(
     source=f"{VARMA}, App. D (force balance; closed form for r = p/kappa = 1)",
     description="stationary logit of one circuit under cross-entropy and a linear (r = 1) norm penalty",
     constraints=[(lam * P_c**p / p < (q - 1) / q, "needs lam P^p / p < (q-1)/q (else the logit stays 0)")],
+    diverges="at lam = 0 (without a penalty the logit grows without bound)",
 )
 
 # r > 1: both stationarity conditions share the cross-entropy slope, so their difference fixes the ratio.
@@ -245,8 +249,10 @@ register(
     "grokking.cross_entropy_delay", cross_entropy_delay, [s_G, s_M, lam, p, P_G, P_M, eta],
     source=f"{VARMA}, App. C/D (plateau growth rate, r = 1; derived here)",
     description="steps from memorization to the test-argmax flip w_G = w_M (r = 1); ~ 1/(lam (P_M^p - P_G^p))",
-    constraints=[(P_M > P_G, "delayed generalization needs a more efficient generalizer, P_M > P_G")],
-    diverges="as P_M -> P_G (D -> D_crit) and as lam -> 0",
+    constraints=[(P_M > P_G, "delayed generalization needs a more efficient generalizer, P_M > P_G"),
+                 (s_M > s_G, "a plateau needs the generalizer to start behind, s_M > s_G (else no delay)")],
+    # The plateau rate is proportional to lam: without weight decay there is no plateau to leave.
+    domains={lam: POSITIVE},
 )
 
 _store.save()

@@ -15,6 +15,10 @@ import numpy as np
 
 from derivations.evaluate import evaluate
 from derivations.experiments import Setting, experiment
+
+# Registers the family's closed forms before the first evaluate(): the registry's lazy family import would
+# otherwise import phases, which imports this half-initialized module.
+from derivations.grokking import forms  # noqa: F401
 from derivations.simulate import Event, Trajectory, simulate
 from theory.dynamics import SQUARED_LOSS
 from theory.symbols import NONNEGATIVE, POSITIVE, Domain

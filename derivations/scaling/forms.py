@@ -15,6 +15,7 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.roots import unique_solution
+from theory.functions import log_space
 from theory.registry import register
 from theory.scaling import BESIROGLU, HOFFMANN, A, B, C, E, N, alpha, beta, chinchilla_loss
 from theory.symbols import D, declare
@@ -65,12 +66,14 @@ constant_ratio_condition = sp.solve(ratio_exponent, beta)
 
 ALLOC = f"{HOFFMANN}, §3.3 Eq. (4) (derived here by a Lagrangian under C = 6ND)"
 _SAME = "the same A, B, alpha, beta"
+# The allocation forms are products of powers such as C^beta / 6^beta: registered in log space, so that large
+# exponents give the ratio instead of inf / inf.
 register(
-    "scaling.compute_optimal_params", N_opt, [C, A, B, alpha, beta], source=ALLOC,
+    "scaling.compute_optimal_params", log_space(N_opt), [C, A, B, alpha, beta], source=ALLOC,
     description="N_opt(C) = G (C/6)^a: the loss-minimizing parameter count at compute C = 6 N D",
 )
 register(
-    "scaling.compute_optimal_tokens", D_opt, [C, A, B, alpha, beta], source=ALLOC,
+    "scaling.compute_optimal_tokens", log_space(D_opt), [C, A, B, alpha, beta], source=ALLOC,
     description="D_opt(C) = (C/6)^b / G: the loss-minimizing token count at compute C = 6 N D",
 )
 register(
@@ -79,7 +82,7 @@ register(
     description="L*(C) = E + K (C/6)^-gamma: the lowest loss reachable with compute C",
 )
 register(
-    "scaling.compute_for_loss", compute_for_loss, [L, E, A, B, alpha, beta],
+    "scaling.compute_for_loss", log_space(compute_for_loss), [L, E, A, B, alpha, beta],
     source=f"{ALLOC}; inverse of L*(C), as in {BESIROGLU}",
     description="compute C needed for a compute-optimal model to reach loss L (inverse of optimal_loss)",
     constraints=[(L > E, "the target loss must exceed the irreducible loss, L > E")],
@@ -98,7 +101,7 @@ register(
     description="gamma = alpha beta/(alpha+beta) in L*(C) - E ~ C^-gamma",
 )
 register(
-    "scaling.allocation_prefactor", allocation_prefactor, [A, B, alpha, beta], source=ALLOC,
+    "scaling.allocation_prefactor", log_space(allocation_prefactor), [A, B, alpha, beta], source=ALLOC,
     description="G = (alpha A/(beta B))^(1/(alpha+beta)) in N_opt = G (C/6)^a",
 )
 register(
@@ -106,7 +109,7 @@ register(
     description="K = A G^-alpha + B G^beta in L*(C) = E + K (C/6)^-gamma",
 )
 register(
-    "scaling.tokens_per_param", tokens_per_param, [C, A, B, alpha, beta], source=ALLOC,
+    "scaling.tokens_per_param", log_space(tokens_per_param), [C, A, B, alpha, beta], source=ALLOC,
     description="D_opt/N_opt at compute C (C = 6 N D); depends on C unless alpha = beta",
 )
 register(
@@ -118,15 +121,15 @@ register(
 N_opt_product, D_opt_product = _store("product_optimum", lambda: lagrangian_optimum(PRODUCT_CONSTRAINT))
 PRODUCT = "informal derivations' constraint N D = C (not a FLOP count); Lagrangian derived here"
 register(
-    "scaling.product_constraint_params", N_opt_product, [C, A, B, alpha, beta], source=PRODUCT,
+    "scaling.product_constraint_params", log_space(N_opt_product), [C, A, B, alpha, beta], source=PRODUCT,
     description=f"N_opt under N D = C; equals compute_optimal_params at 6 C for {_SAME}",
 )
 register(
-    "scaling.product_constraint_tokens", D_opt_product, [C, A, B, alpha, beta], source=PRODUCT,
+    "scaling.product_constraint_tokens", log_space(D_opt_product), [C, A, B, alpha, beta], source=PRODUCT,
     description=f"D_opt under N D = C; equals compute_optimal_tokens at 6 C for {_SAME}",
 )
 register(
-    "scaling.product_constraint_tokens_per_param", sp.cancel(D_opt_product / N_opt_product),
+    "scaling.product_constraint_tokens_per_param", log_space(sp.cancel(D_opt_product / N_opt_product)),
     [C, A, B, alpha, beta], source=PRODUCT,
     description="D_opt/N_opt under N D = C: 6^(b-a) times the FLOP-constraint ratio at the same C",
 )

@@ -19,6 +19,7 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.roots import unique_solution
+from theory.functions import log_space, power_minus_one
 from theory.registry import register
 from theory.scaling import (
     KAPLAN,
@@ -88,23 +89,26 @@ _converged_base = _store("converged_base", lambda: sp.limit(_base, D, sp.oo))
 converged_loss = sp.powdenest(_converged_base**_power, force=True)
 """L(N, inf) of the joint form: the single-variable L(N) = (N_c/N)^alpha_N with the joint fit's constants."""
 overfitting = sp.powsimp(sp.expand(_base / _converged_base), force=True) ** _power - 1
+# Registered forms evaluate (1 + x)^alpha_D - 1 as expm1(alpha_D log1p(x)) and products of powers in log space:
+# at N = 1e9, D = 1e26 the excess loss is ~1e-17 of the loss, which the plain forms cancel to 0.
 register(
-    "scaling.kaplan_overfitting", overfitting, _parameters(overfitting, N, D),
+    "scaling.kaplan_overfitting", power_minus_one(overfitting), _parameters(overfitting, N, D),
     source=OVERFIT, description="delta L = L(N, D)/L(N, inf) - 1: relative excess loss from finite data",
 )
 data_for_overfitting = _store("data_for_overfitting", lambda: unique_solution(sp.Eq(overfitting, delta), D))
 register(
-    "scaling.kaplan_data_to_avoid_overfitting", data_for_overfitting,
+    "scaling.kaplan_data_to_avoid_overfitting", log_space(power_minus_one(data_for_overfitting)),
     _parameters(data_for_overfitting, N, delta), source=OVERFIT,
     description="tokens D at which delta L equals delta; D ~ N^(alpha_N/alpha_D) (5e3 N^0.74 at delta = 0.02)",
 )
 _excess = sp.Symbol("excess", positive=True)  # L(N, D) - L(N, inf), kept whole while solving
+# L(N, D) - L(N, inf) = L(N, inf) delta L by the definition of delta L: a product, with no difference to cancel.
 early_stopping_steps = _store(
     "early_stopping_steps",
     lambda: unique_solution(sp.Eq(kaplan_steps_loss - kaplan_params_loss, _excess), S_min),
-).subs(_excess, kaplan_loss - converged_loss)
+).subs(_excess, converged_loss * overfitting)
 register(
-    "scaling.kaplan_early_stopping_steps", early_stopping_steps,
+    "scaling.kaplan_early_stopping_steps", log_space(power_minus_one(early_stopping_steps)),
     _parameters(early_stopping_steps, N, D),
     source=f"{KAPLAN}, §5.3 (derived here from Eqs. (1.5) and (1.6))",
     description="S_c/(L(N, D) - L(N, inf))^(1/alpha_S): steps before finite data stops the loss falling",
