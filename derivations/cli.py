@@ -143,12 +143,20 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                 print(f"  {key:>{widths[0]}} in {accepts:<{widths[1]}}  {default:<{widths[2]}}  {description}")
         return 0
     exp = get_experiment(args.name)
-    result = exp(**parse_assignments(args.params))
+    params = parse_assignments(args.params)
+    if args.out is not None:  # checked before the run: a bad path must not cost the work and then lose it
+        from derivations.simulate import check_output_path
+
+        if not exp.trajectory:
+            raise UsageError(f"simulate {exp.name} has no trajectory to write (--out)")
+        check_output_path(args.out)
+    result = exp(**params)
     trajectory = result.pop("trajectory", None)
-    if args.out:
-        if trajectory is None:
-            raise UsageError(f"simulate {exp.name} has no trajectory to write")
-        trajectory.write(args.out)
+    if args.out is not None:
+        try:
+            trajectory.write(args.out)
+        except OSError as exc:  # the folder changed during the run
+            raise UsageError(f"out: cannot write {args.out!r}: {exc.strerror or exc}") from None
     if args.json:
         print(dumps(result))
     else:
@@ -158,13 +166,20 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked (importing importlib.metadata costs every command 70 ms)."""
 
-    try:
-        return version("circuit-competition")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("circuit-competition")
+        except PackageNotFoundError:
+            installed = "unknown (not installed)"
+        parser.exit(message=f"{parser.prog} {installed}\n")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -190,7 +205,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         "bad input exits with code 2 and a one-line message.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("formulas", help="list every registered formula with parameters and source")
     p.add_argument("--json", action="store_true", help="machine-readable output")

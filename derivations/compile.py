@@ -13,24 +13,35 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.special
 import sympy as sp
 from sympy.codegen import cfunctions
 
-from derivations.flow import coordinate_flow, coordinate_jacobian, observables_in_coordinates
-from theory.dynamics import Model
+if TYPE_CHECKING:  # the models (and their flows) are imported only by compile_model: evaluating a formula needs neither
+    from theory.dynamics import Model
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-MODULES: list = [
-    {"softplus": _softplus, "expit": scipy.special.expit, "erf": scipy.special.erf, "zeta": scipy.special.zeta},
-    "numpy",
-]
+_SCIPY_SPECIAL = ("expit", "erf", "zeta")
+
+
+def _modules(exprs: tuple) -> list:
+    """lambdify's namespaces: NumPy, ``softplus``, and SciPy's special functions if ``exprs`` use one
+    (importing scipy.special takes about half a second, which a command evaluating one formula should not pay)."""
+    used = {type(f).__name__ for e in exprs if isinstance(e, sp.Basic) for f in e.atoms(sp.Function)}
+    namespace: dict[str, Callable] = {"softplus": _softplus}
+    if used & set(_SCIPY_SPECIAL):
+        import scipy.special
+
+        namespace.update({name: getattr(scipy.special, name) for name in _SCIPY_SPECIAL})
+    # The module itself, not "numpy": the printed code is the same, but the string makes lambdify run
+    # `from numpy import *`, which imports numpy.testing and numpy.f2py (0.3 s) for nothing.
+    return [namespace, np]
 
 
 def _constant_and_term(e: sp.Basic) -> tuple[sp.Basic, sp.Basic] | None:
@@ -73,7 +84,8 @@ def _accurate(expr: sp.Basic) -> sp.Basic:
 @lru_cache(maxsize=1024)
 def _lambdify(args: tuple, exprs: tuple | sp.Expr) -> Callable:
     accurate = tuple(map(_accurate, exprs)) if isinstance(exprs, tuple) else _accurate(exprs)
-    return sp.lambdify(args, accurate, modules=MODULES, cse=True)
+    modules = _modules(accurate if isinstance(accurate, tuple) else (accurate,))
+    return sp.lambdify(args, accurate, modules=modules, cse=True)
 
 
 def compile_expr(args: Sequence, expr: sp.Expr | Sequence[sp.Expr]) -> Callable:
@@ -131,6 +143,8 @@ class CompiledModel:
 @cache
 def compile_model(model: Model) -> CompiledModel:
     """Compile a model once: flow and Jacobian in its coordinates, observables, initial state."""
+    from derivations.flow import coordinate_flow, coordinate_jacobian, observables_in_coordinates
+
     t = sp.Symbol("t")
     u = tuple(model.coordinates)
     rhs = compile_expr((t, u, *model.params), list(coordinate_flow(model)))

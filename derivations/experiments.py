@@ -18,23 +18,31 @@ class Setting:
     """One experiment parameter: default (None = optional, absent), domain and meaning.
 
     A setting with ``choices`` takes one of those words instead of a number (its domain is unused).
+    ``also`` lists single numbers admitted besides the domain (weight decay 0 beside a range that starts
+    where the simulation can resolve it).
     """
 
     default: float | str | None
     domain: Domain | None
     description: str
     choices: tuple[str, ...] = ()
+    also: tuple[float, ...] = ()
 
     def accepts(self) -> str:
-        return "|".join(self.choices) if self.choices else str(self.domain)
+        if self.choices:
+            return "|".join(self.choices)
+        return " or ".join([*(f"{v:g}" for v in self.also), str(self.domain)])
 
 
 @dataclass(frozen=True)
 class Experiment:
+    """``run(values)`` returns a JSON-ready dict; with ``trajectory`` it also holds a ``Trajectory`` to write."""
+
     name: str
     description: str
     settings: Mapping[str, Setting]
     run: Callable[[dict[str, float | str]], dict]
+    trajectory: bool = False
 
     def resolve(self, given: Mapping[str, object]) -> dict[str, float | str]:
         """Defaults updated by ``given``; a ``ValueError`` names any unknown or out-of-domain key."""
@@ -57,9 +65,10 @@ class Experiment:
             try:
                 value = float(raw)
             except (TypeError, ValueError):
-                raise ValueError(f"{key} must be a number in {setting.domain}, got {raw!r}") from None
-            if not setting.domain.contains(value):
-                raise ValueError(f"{key} must be in {setting.domain} ({setting.description}), got {raw}")
+                raise ValueError(f"{key} must be a number in {setting.accepts()}, got {raw!r}") from None
+            if not (setting.domain.contains(value) or value in setting.also):
+                raise ValueError(f"{key} must be {'' if setting.also else 'in '}{setting.accepts()} "
+                                 f"({setting.description}), got {raw}")
             values[key] = value
         return values
 
@@ -70,13 +79,13 @@ class Experiment:
 _EXPERIMENTS: dict[str, Experiment] = {}
 
 
-def experiment(name: str, description: str, settings: Mapping[str, Setting]) -> Callable:
-    """Decorator registering ``run(values) -> dict`` as the experiment ``name``."""
+def experiment(name: str, description: str, settings: Mapping[str, Setting], *, trajectory: bool = False) -> Callable:
+    """Decorator registering ``run(values) -> dict`` as the experiment ``name`` (``trajectory``: it can write one)."""
 
     def wrap(run: Callable[[dict[str, float | str]], dict]) -> Callable[[dict[str, float | str]], dict]:
         if name in _EXPERIMENTS:
             raise ValueError(f"experiment {name!r} is registered twice")
-        _EXPERIMENTS[name] = Experiment(name, description, dict(settings), run)
+        _EXPERIMENTS[name] = Experiment(name, description, dict(settings), run, trajectory)
         return run
 
     return wrap

@@ -103,7 +103,7 @@ def _dump_sympy(value: sp.Basic) -> dict:
 
 def _package_class(module: str, name: str) -> type | None:
     """The SymPy class ``name`` defined in ``module`` of this package, importing it if need be."""
-    if not module.startswith(("theory.", "derivations.")):
+    if not (isinstance(module, str) and module.startswith(("theory.", "derivations."))):
         return None
     found = [obj for obj in vars(importlib.import_module(module)).values() if inspect.isclass(obj)
              and issubclass(obj, sp.Basic) and obj.__name__ == name and obj.__module__ == module]
@@ -179,7 +179,7 @@ def _load_sympy(tag: str, payload: Any) -> sp.Basic:
 
 def _load_package(payload: Any) -> sp.Basic:
     module, name, args = _items(payload, 3)
-    cls = _package_class(module, name) if isinstance(module, str) and isinstance(name, str) else None
+    cls = _package_class(module, name)
     if cls is None:
         raise FormatError(f"unknown function {module!r}.{name!r}")
     return _build(cls, args)

@@ -34,6 +34,8 @@ from theory.symbols import info
 
 MAX_STEPS = 20_000  # an ordinary run takes a few hundred; a stuck one would take millions
 MAX_SECONDS = 10.0
+MAX_RESTARTS = 5
+MAX_TIME_SCALES = 1e300  # span x fastest rate: beyond, the solver's step-times-rate products overflow
 # A non-finite rate from a trial state (exp overflow far beyond the physical range) is replaced by this
 # finite huge value: the step's error estimate explodes and the solver rejects the step and shrinks it,
 # where a NaN would compare as "not too large" and be accepted.
@@ -122,46 +124,67 @@ def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -
 
 
 def _time_unit(compiled: CompiledModel, start: np.ndarray, params: tuple, span: float) -> float:
-    """The solver's time unit: the fastest initial rate's time scale, at most the span.
+    """The solver's time unit: the geometric mean of the span and the fastest initial time scale (or the span
+    when it is the shorter).
 
-    In these units the initial rates are O(1), so the solver's first steps are neither subnormal
-    (learning rate 1e300) nor a vanishing fraction of a tiny horizon (1e-300 steps); the number of
-    steps then depends only on the dimensionless span / unit, as it does at ordinary scales.
+    The solver's steps then range from about 1/sqrt(n) to sqrt(n) units, n = span x fastest initial rate,
+    whatever the learning rate or horizon: a learning rate of 1e300 gives no subnormal first step and a
+    horizon of 1e300 no step beyond the solver's range (its internal products of steps and rates overflow
+    near 1e300). The number of steps depends on n alone, as it does at ordinary scales.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         rate = max(np.max(np.abs(compiled.rhs(0.0, start, *params))), np.max(np.abs(compiled.jac(0.0, start, *params))))
-    if not np.isfinite(rate):
-        raise SimulationError("the initial rates exceed double precision")
-    return span if rate == 0 else min(span, 1.0 / rate)
+        scales = span * rate
+    if not np.isfinite(scales) or scales > MAX_TIME_SCALES:
+        raise SimulationError(f"the horizon spans more than {MAX_TIME_SCALES:.0e} of the fastest initial time scale")
+    return span / np.sqrt(max(scales, 1.0))
 
 
 def _guarded(func, unit: float, params: tuple):
     def call(tau: float, u: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             out = unit * np.asarray(func(tau, u, *params), dtype=float)
-        return np.nan_to_num(out, nan=_REJECT, posinf=_REJECT, neginf=-_REJECT)
+        return out if np.isfinite(out).all() else np.nan_to_num(out, nan=_REJECT, posinf=_REJECT, neginf=-_REJECT)
 
     return call
 
 
+def _solver(method: str, fun, jac, tau: float, u: np.ndarray, tau_end: float, rtol: float, atol: float):
+    """A solver started with a step that changes no coordinate by more than 0.01: its own first guess
+    can leap over a state where the rates change (a log margin drifting from -1e48 back to 0)."""
+    speed = float(np.max(np.abs(fun(tau, u))))
+    first = tau_end - tau if speed == 0 else min(tau_end - tau, 0.01 / speed)
+    return METHODS[method](fun, tau, u, tau_end, rtol=rtol, atol=atol, jac=jac, first_step=max(first, 1e-300))
+
+
 def _solve(compiled: CompiledModel, params: tuple, start: np.ndarray, unit: float, tau_end: float, *, method: str,
            rtol: float, atol: float, max_steps: int, max_seconds: float) -> tuple[OdeSolution, int]:
-    """Step the solver from 0 to ``tau_end`` (time in ``unit``), within the work bounds; dense output and steps."""
-    solver = METHODS[method](_guarded(compiled.rhs, unit, params), 0.0, start, tau_end, rtol=rtol, atol=atol,
-                             jac=_guarded(compiled.jac, unit, params))
-    times, pieces = [0.0], []
+    """Step the solver from 0 to ``tau_end`` (time in ``unit``), within the work bounds; dense output and steps.
+
+    A failed or non-finite step restarts the solver from the last accepted state with a small first step
+    (at most ``MAX_RESTARTS`` times): its step-size history, not the model, made it jump too far.
+    """
+    fun, jac = _guarded(compiled.rhs, unit, params), _guarded(compiled.jac, unit, params)
+    solver = _solver(method, fun, jac, 0.0, start, tau_end, rtol, atol)
+    times, pieces, last, restarts = [0.0], [], start, 0
     deadline = time.perf_counter() + max_seconds
     while solver.status == "running":
         if len(pieces) >= max_steps or time.perf_counter() > deadline:
             bound = f"{max_steps} steps" if len(pieces) >= max_steps else f"{max_seconds:g} s"
-            raise SimulationError(f"stopped after {bound} at {solver.t / tau_end:.3g} of the horizon")
+            raise SimulationError(f"stopped after {bound} at {times[-1] / tau_end:.3g} of the horizon")
         message = solver.step()
-        if solver.status == "failed":
-            raise SimulationError(f"the solver failed at {solver.t / tau_end:.3g} of the horizon: {message}")
-        if not np.all(np.isfinite(solver.y)):
-            raise SimulationError(f"the state overflowed double precision at {solver.t / tau_end:.3g} of the horizon")
+        failure = (f"the solver failed ({message})" if solver.status == "failed" else
+                   "the state overflowed double precision" if not np.all(np.isfinite(solver.y)) else
+                   "the solver's step underflowed" if solver.t <= times[-1] else None)
+        if failure is not None:
+            if restarts == MAX_RESTARTS:
+                raise SimulationError(f"{failure} at {times[-1] / tau_end:.3g} of the horizon")
+            restarts += 1
+            solver = _solver(method, fun, jac, times[-1], last, tau_end, rtol, atol)
+            continue
         times.append(solver.t)
         pieces.append(solver.dense_output())
+        last = solver.y.copy()
     return OdeSolution(times, pieces), len(pieces)
 
 
@@ -221,8 +244,6 @@ def simulate(
     # The solver runs in local time from 0 (a late start such as t_start = 1e300 keeps its resolution).
     unit = _time_unit(compiled, start, params, span)
     tau_end = span / unit
-    if not np.isfinite(tau_end):
-        raise SimulationError("the horizon exceeds double precision in units of the fastest initial time scale")
     sol, steps = _solve(compiled, params, start, unit, tau_end, method=method, rtol=rtol, atol=atol,
                         max_steps=max_steps, max_seconds=max_seconds)
     tau = _output_grid(tau_end, n_points)

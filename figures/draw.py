@@ -82,10 +82,23 @@ def asymptote(ax: Axes, x: float, label: str | None = None) -> Line2D:
             top.grid(False)
             top.spines["top"].set_visible(False)
             top.tick_params(axis="x", length=2, pad=1, labelsize="small", colors="0.3")
-            top._asymptote_ticks = []  # type: ignore[attr-defined]
-            ax._asymptote_axis = top  # type: ignore[attr-defined]
-        top._asymptote_ticks.append((float(x), label))
-        ticks = sorted(top._asymptote_ticks)
-        top.set_xticks([t for t, _ in ticks], labels=[text for _, text in ticks])
-        top.set_xticks([], minor=True)
+            top.asymptotes = []
+            rescale = top._set_scale
+
+            def set_scale() -> None:
+                # Matplotlib drops a secondary axis's tick labels when it follows a change of the parent's
+                # scale (set after this call, e.g. a log x axis): put them back each time.
+                rescale()
+                _label_ticks(top)
+
+            top._set_scale = set_scale
+            ax._asymptote_axis = top
+        top.asymptotes.append((float(x), label))
+        _label_ticks(top)
     return line
+
+
+def _label_ticks(top: Axes) -> None:
+    ticks = sorted(top.asymptotes)
+    top.set_xticks([t for t, _ in ticks], labels=[text for _, text in ticks])
+    top.set_xticks([], minor=True)

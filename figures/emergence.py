@@ -21,56 +21,91 @@ MIRAGE = {"c": 1.18e9, "alpha": -0.445}  # illustrative: per-token loss 3 nats a
 LENGTHS = (1, 2, 3, 4, 5)
 
 
+# Legends and notes sit below their axes, where no data can be.
+BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2)}
+
+
+def _legend_below(ax: plt.Axes, ncol: int = 1) -> None:
+    ax.legend(ncol=ncol, **BELOW)
+
+
 # --- critical-scale law ------------------------------------------------------------------------------
-@figure("emergence_critical_scale", "P = 1 - exp(-(N/N_c)^alpha) for several alpha, and an informal capability table",
-        source=f"{INFORMAL}; table: {CAPABILITY_TABLE_SOURCE}; ticks: {WEI_SOURCE}", settings={"alphas": ALPHAS})
+@figure("emergence_critical_scale",
+        "P = 1 - exp(-(N/N_c)^alpha) for several alpha; an informal capability table's curves and N_c ranges",
+        source=f"{INFORMAL}; table: {CAPABILITY_TABLE_SOURCE}; emergent sizes: {WEI_SOURCE}",
+        settings={"alphas": ALPHAS})
 def emergence_critical_scale(fast: bool) -> dict:
     ratio = np.geomspace(0.1, 10, 200 if fast else 600)
     out = {"ratio": ratio, "alpha": np.array(ALPHAS)}
     for a in ALPHAS:
         out[f"P_{a:g}"] = evaluate("emergence.critical_scale_probability", N=ratio, N_c=1.0, alpha=a)
     out["width"] = evaluate("emergence.critical_scale_width_ratio", alpha=np.array(ALPHAS))
+    out["P_at_critical"] = np.array(evaluate("emergence.critical_scale_probability", N=1.0, N_c=1.0, alpha=1.0))
     scale = np.geomspace(1e9, 1e12, 200 if fast else 600)
     out["scale"] = scale
     for i, cap in enumerate(CAPABILITY_TABLE):
         centre = cap.critical_low if math.isinf(cap.critical_high) else math.sqrt(cap.critical_low * cap.critical_high)
         out[f"cap_{i}"] = evaluate("emergence.critical_scale_probability", N=scale, N_c=centre, alpha=cap.alpha)
-        out[f"cap_range_{i}"] = np.array([cap.critical_low, min(cap.critical_high, scale[-1]), cap.alpha])
+        out[f"cap_range_{i}"] = np.array([cap.critical_low, min(cap.critical_high, scale[-1]), cap.alpha, centre])
     out["wei_parameters"] = np.array([row.parameters for row in WEI_EMERGENT_SCALES])
     return out
 
 
 @emergence_critical_scale.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1, 1, 0.7]})
     ax = axes[0]
     for a, w in zip(d["alpha"], d["width"]):
-        ax.plot(d["ratio"], d[f"P_{a:g}"], label=f"alpha = {a:g} (10-90%: x{w:.2g})")
+        ax.plot(d["ratio"], d[f"P_{a:g}"], label=rf"$\alpha$ = {a:g} (10–90% over $\times${w:.2g})")
     ax.axvline(1.0, color="0.5", lw=0.8)
-    ax.axhline(1 - math.exp(-1), color="0.5", lw=0.8, ls=":")
-    ax.annotate("P(N_c) = 1 - 1/e", (1.05, 0.6), fontsize=8)
+    ax.axhline(float(d["P_at_critical"]), color="0.5", lw=0.8, ls=":")
     ax.set_xscale("log")
-    ax.set_xlabel("N / N_c")
+    ax.set_xlabel(r"$N/N_c$")
     ax.set_ylabel("P(emergence)")
-    ax.set_title("Critical-scale law: a step only as alpha -> infinity")
-    ax.legend(loc="lower right")
+    ax.set_title(r"A: critical-scale law, a step only as $\alpha\to\infty$" "\n"
+                 r"(all cross $1 - 1/e$ at $N = N_c$, dotted)")
+    _legend_below(ax, ncol=2)
     ax = axes[1]
+    colours = []
     for i, cap in enumerate(CAPABILITY_TABLE):
-        (line,) = ax.plot(d["scale"], d[f"cap_{i}"], label=f"{cap.name} (alpha {cap.alpha:g})")
-        lo, hi, _ = d[f"cap_range_{i}"]
-        ax.plot([lo, hi], [0.03 + 0.04 * i] * 2, color=line.get_color(), lw=5, alpha=0.5, solid_capstyle="butt")
+        (line,) = ax.plot(d["scale"], d[f"cap_{i}"])
+        colours.append(line.get_color())
     ax.set_xscale("log")
-    ax.set_xlabel("parameters N")
+    ax.set_xlabel(r"parameters $N$")
     ax.set_ylabel("P(emergence)")
-    ax.plot(d["wei_parameters"], np.full(d["wei_parameters"].size, -0.03), "|", color="k", ms=10,
-            label="Wei et al. Table 1: emergent sizes (few-shot)")
-    ax.set_title("Informal capability table (uncited, unverified; bars: N_c ranges)")
-    ax.legend(loc="upper left")
+    ax.set_title("B: an informal capability table\n"
+                 r"(uncited, unverified; $N_c$ at each range's centre)")
+    ax = axes[2]
+    rows = len(CAPABILITY_TABLE)
+    for i, (cap, colour) in enumerate(zip(CAPABILITY_TABLE, colours)):
+        lo, hi, _, centre = d[f"cap_range_{i}"]
+        ax.plot([lo, hi], [i, i], color=colour, lw=5, solid_capstyle="butt")
+        ax.plot(centre, i, "o", color="k", ms=3)
+        if math.isinf(cap.critical_high):  # open-ended range: an arrow past the axis end
+            ax.plot(hi, i, ">", color=colour, ms=7)
+    ax.plot(d["wei_parameters"], np.full(d["wei_parameters"].size, rows), "o", mfc="none", color="k", ms=5)
+    labels = [rf"{cap.name} ($\alpha$ = {cap.alpha:g})" for cap in CAPABILITY_TABLE]
+    ax.set_yticks(range(rows + 1), [*labels, "Wei et al. 2022, Table 1"])
+    ax.set_ylim(-0.6, rows + 0.6)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(d["scale"][0], d["scale"][-1] * 1.3)
+    ax.set_xlabel(r"critical scale $N_c$ (parameters)")
+    # Row names on the right, clear of panel B's curves, in their curves' colours.
+    ax.yaxis.tick_right()
+    ax.yaxis.set_label_position("right")
+    for tick, colour in zip(ax.yaxis.get_major_ticks(), [*colours, "k"]):
+        tick.label2.set_color(colour)
+    ax.set_ylabel("capability")
+    ax.set_title(r"C: the table's $N_c$ ranges (colours as in B)" "\n"
+                 "and Wei et al.'s emergent sizes (few-shot)")
     return fig
 
 
 # --- the mirage ----------------------------------------------------------------------------------------
-@figure("emergence_mirage", "per-token loss -> exact match (sharp) and token edit distance (smooth), L = 1..5",
+@figure("emergence_mirage",
+        "per-token loss -> exact match and token edit distance, L = 1..5: longer targets shift exact match to "
+        "larger N without sharpening it (same maximum slope per ln N); edit distance is a power law",
         source=f"{SCHAEFFER}, Fig. 2 A-C, E (constants illustrative)", settings={**MIRAGE, "lengths": LENGTHS})
 def emergence_mirage(fast: bool) -> dict:
     n = np.geomspace(1e8, 1e13, 150 if fast else 500)
@@ -90,23 +125,27 @@ def _(d: dict) -> plt.Figure:
     axes[0].loglog(d["N"], d["loss"])
     axes[1].semilogx(d["N"], d["token"])
     for length, star in zip(d["L"], d["inflection"]):
-        (line,) = axes[2].semilogx(d["N"], d[f"acc_{length:g}"], label=f"L = {length:g}")
+        (line,) = axes[2].semilogx(d["N"], d[f"acc_{length:g}"], label=f"$L$ = {length:g}")
         axes[2].plot(star, math.exp(-1), "o", color=line.get_color(), ms=4)
-        axes[3].loglog(d["N"], d[f"ted_{length:g}"], color=line.get_color(), label=f"L = {length:g}")
-    axes[2].set_title(f"C: exact match (dots: Acc = 1/e,\nmax slope {float(d['max_slope']):.3f} per ln N for every L)")
-    axes[3].set_title("E: token edit distance\n(straight: slope alpha)")
-    axes[0].set_title("A: per-token loss (N/c)^alpha\n")
-    axes[1].set_title("B: p(token correct)\n")
-    for ax, label in zip(axes, ["per-token loss (nats)", "probability", "accuracy", "edit distance (tokens)"]):
-        ax.set_xlabel("parameters N")
+        axes[3].loglog(d["N"], d[f"ted_{length:g}"], color=line.get_color(), label=f"$L$ = {length:g}")
+    axes[0].set_title(r"A: per-token loss $(N/c)^{\alpha}$" "\n")
+    axes[1].set_title("B: p(token correct)\n(= exact match at $L$ = 1)")
+    axes[2].set_title("C: exact match $p^L$: shifted by $L$, not sharper\n"
+                      rf"(dots: 1/e; max slope {float(d['max_slope']):.3f} per $\ln N$ for every $L$)")
+    axes[3].set_title("E: token edit distance $L(1-p)$\n" r"(a power law: slope $\alpha$ on log axes)")
+    for ax, label in zip(axes, ["per-token loss (nats)", "probability", "exact-match accuracy",
+                                "edit distance (tokens)"]):
+        ax.set_xlabel(r"parameters $N$")
         ax.set_ylabel(label)
-    axes[2].legend()
-    axes[3].legend()
+    axes[2].legend(loc="upper left")
+    axes[3].legend(loc="upper right")
     return fig
 
 
 # --- multiple choice vs Brier -----------------------------------------------------------------------------
-@figure("emergence_multiple_choice", "multiple-choice grade (steps) vs Brier score (smooth) of 4-option items",
+@figure("emergence_multiple_choice",
+        "multiple-choice grade (steps) vs Brier score (smooth) of 4-option items; below the crossover the model "
+        "prefers a distractor, so both start worse than a uniform guess",
         source=f"{SCHAEFFER}, Fig. 2 D, F; multinomial logit with crossover scales spread over a factor 2",
         settings={"options": 4, "slope": 1.0, "items": 9})
 def emergence_multiple_choice(fast: bool) -> dict:
@@ -115,24 +154,38 @@ def emergence_multiple_choice(fast: bool) -> dict:
     grade = evaluate("emergence.multiple_choice_grade", N=n[:, None], N_x=crossover[None, :]).mean(axis=1)
     brier = evaluate("emergence.brier_score", N=n[:, None], N_x=crossover[None, :], slope=1.0, K=4).mean(axis=1)
     mass = evaluate("emergence.choice_probability", N=n[:, None], N_x=crossover[None, :], slope=1.0, K=4).mean(axis=1)
-    return {"N": n, "grade": grade, "brier": brier, "mass": mass}
+    # Reference levels from the same forms: a uniform guess (the crossover itself, mass 1/K on the correct option)
+    # and the small-model limit (all mass on the distractors).
+    guess = {"N": 1.0, "N_x": 1.0, "slope": 1.0, "K": 4}
+    wrong = {**guess, "N": 1e-200}
+    levels = np.array([evaluate("emergence.choice_probability", **guess), evaluate("emergence.brier_score", **guess),
+                       evaluate("emergence.brier_score", **wrong)])
+    return {"N": n, "grade": grade, "brier": brier, "mass": mass, "levels": levels}
 
 
 @emergence_multiple_choice.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
-    axes[0].semilogx(d["N"], d["grade"], label="multiple-choice grade")
+    chance, brier_guess, brier_wrong = d["levels"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    axes[0].semilogx(d["N"], d["grade"], label="multiple-choice grade (9 items)")
     axes[0].semilogx(d["N"], d["mass"], label="mass on the correct option")
-    axes[0].axhline(0.25, color="0.5", lw=0.8, ls=":")
-    axes[0].set_title("D: grade jumps (dotted: chance 1/4)")
-    axes[0].set_ylabel("score")
-    axes[0].legend()
-    axes[1].semilogx(d["N"], d["brier"])
-    axes[1].axhline(0.75, color="0.5", lw=0.8, ls=":")
-    axes[1].set_title("F: Brier score falls smoothly (dotted: 0.75 at chance)")
+    axes[0].axhline(chance, color="0.5", lw=0.8, ls=":", label=f"uniform guess ({chance:.2g})")
+    axes[0].set_title("D: the grade jumps from 0 to 1")
+    axes[0].set_ylabel("grade, probability")
+    axes[1].semilogx(d["N"], d["brier"], label="Brier score")
+    axes[1].axhline(brier_guess, color="0.5", lw=0.8, ls=":", label=f"uniform guess ({brier_guess:.2g})")
+    axes[1].axhline(brier_wrong, color="0.5", lw=0.8, ls="--",
+                    label=f"all mass on the distractors ({brier_wrong:.3g})")
+    axes[1].set_title("F: the Brier score falls smoothly")
     axes[1].set_ylabel("Brier score (lower is better)")
     for ax in axes:
-        ax.set_xlabel("parameters N")
+        ax.set_xlabel(r"parameters $N$")
+        _legend_below(ax)
+    fig.text(0.5, -0.24, r"Below the crossover $N_\times$ the correct option's logit is below the distractors': "
+             "the model prefers a wrong option, so the grade is 0, under the uniform guess's 1/4,\n"
+             "and the Brier score starts near its all-on-distractors value, above the uniform guess's. Both pass "
+             r"the uniform-guess level at $N_\times$ (items spread over a factor 2 around $10^9$).",
+             ha="center", va="top", fontsize=8)
     return fig
 
 

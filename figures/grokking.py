@@ -280,7 +280,10 @@ def _memorizer_alone_train_accuracy(fraction: float | np.ndarray) -> float | np.
 @figure("power_steps", "steps to 99% train and test accuracy vs training fraction",
         source=f"{TC}; Power et al. 2022 arXiv 2201.02177 Fig. 1 (centre)", settings={"table_size": TOTAL})
 def power_steps(fast: bool) -> dict:
-    fraction = np.linspace(0.13, 0.9, 20 if fast else 50)
+    crit = CRITICAL_DATA_SIZE / TOTAL
+    # Evenly spaced, plus a geometric approach to D_crit where the steps to generalize diverge.
+    fraction = np.union1d(crit * (1 + np.geomspace(0.02, 0.3, 5 if fast else 12)),
+                          np.linspace(0.17, 0.9, 20 if fast else 50))
     values = model_values(1.0, POWER_LAM, 1.0, 0.1)
     values["D"] = fraction * TOTAL
     events = {"train": Event("train_accuracy", 0.99, +1), "test": Event("test_accuracy", 0.99, +1)}
@@ -302,8 +305,8 @@ def _(d: dict) -> plt.Figure:
     train = ax.plot(d["fraction"][~right], d["train_steps"][~right], label="steps to 99% train accuracy")
     ax.plot(d["fraction"][right], d["train_steps"][right], color=train[0].get_color())
     asymptote(ax, crit, f"${DCRIT}$")
-    ax.axvline(limit, color="0.3", lw=0.8, ls="--",
-               label="to its right the memorizer alone stays below 99% train\n"
+    ax.axvline(limit, color="0.2", lw=0.9, ls=":",
+               label="right of this line the memorizer alone stays below 99% train\n"
                      "accuracy (weight decay): 99% waits for the generalizer")
     ax.set_yscale("log")
     ax.set_ylim(5, 1e6)
@@ -334,26 +337,76 @@ def liu(fast: bool) -> dict:
     return out
 
 
-def _log_time(t: np.ndarray) -> np.ndarray:
-    """log10(t / horizon), "never" clipped to +1: continuous where a circuit fits, so phase edges interpolate."""
-    return np.log10(np.minimum(t, 10 * LIU_HORIZON) / LIU_HORIZON)
+def _fit_field(t: np.ndarray, fit_weight_decay: np.ndarray, lam: np.ndarray, beyond: np.ndarray) -> np.ndarray:
+    """Positive where a circuit reaches y/2 within the horizon, negative where not, continuous across its edges.
+
+    Inside, -log10(t / horizon); a run that never got there reads ``beyond``, its time past the horizon
+    (at most ten horizons, and never less than the horizon, so that no run changes its phase). Where the
+    circuit cannot fit at all the time diverges between two runs: that edge is the registered form's
+    log(lam_fit / lam) (the runs agree with it to a grid cell: tests/test_figures.py).
+    """
+    past = np.clip(np.nan_to_num(beyond, nan=np.inf), 1.001 * LIU_HORIZON, 10 * LIU_HORIZON)
+    inside = -np.log10(np.where(np.isfinite(t), t, past) / LIU_HORIZON)
+    return np.minimum(inside, np.log(fit_weight_decay / lam))
+
+
+def _grokking_time_past_horizon(t_generalizer: np.ndarray, data_ratio: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """The closed-form grokking time (grokking.t_generalize) where a run never generalized but the form
+    applies (D > D_crit, memorizer fits), NaN elsewhere: it places the horizon edge between runs."""
+    dd, ll = np.broadcast_arrays(data_ratio * CRITICAL_DATA_SIZE, lam)
+    applies = ~np.isfinite(t_generalizer) & (dd > CRITICAL_DATA_SIZE) & (ll * C_M * dd < Y)
+    out = np.full(dd.shape, np.nan)
+    out[applies] = evaluate("grokking.t_generalize", m0=1e-2, g0=1e-6, y=Y, lam=ll[applies], c_m=C_M, c_g=C_G,
+                            D=dd[applies], eta_m=1.0, eta_g=0.1)
+    return out
+
+
+def _smooth(field: np.ndarray, passes: tuple[int, int]) -> np.ndarray:
+    """Repeated (1, 2, 1)/4 averages along each grid axis (edges repeated): binomial smoothing."""
+    for axis, n in enumerate(passes):
+        for _ in range(n):
+            padded = np.moveaxis(np.pad(np.moveaxis(field, axis, 0), ((1, 1), (0, 0)), mode="edge"), 0, axis)
+            lo, mid, hi = (np.take(padded, range(k, k + field.shape[axis]), axis=axis) for k in range(3))
+            field = (lo + 2 * mid + hi) / 4
+    return field
+
+
+def _fit_edges(data_ratio: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weight decays above which the memorizer (per data size) and the generalizer alone cannot fit."""
+    return (evaluate("grokking.memorizer_fit_weight_decay", y=Y, c_m=C_M, D=data_ratio * CRITICAL_DATA_SIZE),
+            evaluate("grokking.generalizer_fit_weight_decay", y=Y, c_g=C_G))
+
+
+def liu_layers(d: dict) -> list[tuple[np.ndarray, int]]:
+    """(field, phase) pairs painted in order where field > 0: the classification of
+    derivations.grokking.phases.classify_liu as continuous fields, so that filled contours place the
+    phase edges between runs instead of drawing one coloured cell per run. Layers: the memorizer fits;
+    neither fits; the generalizer fits (comprehension unless grokking); grokking."""
+    r, lam = d["data_ratio"][None, :], d["weight_decay"][:, None]
+    t_m, t_g = d["t_memorizer"], d["t_generalizer"]
+    mem_edge, gen_edge = _fit_edges(r)
+    mem = _fit_field(t_m, mem_edge, lam, np.full(t_m.shape, np.inf))
+    gen = _fit_field(t_g, gen_edge, lam, _grokking_time_past_horizon(t_g, r, lam))
+    # Which circuit got there first jumps (once the generalizer is first, the memorizer never fits): a
+    # +-1 field, smoothed over neighbouring runs, puts that edge between runs without grid-cell steps;
+    # more along weight decay, where the edge is nearly parallel to the axis and rounds to whole cells.
+    # It implies that the memorizer fitted, so grokking needs only the memorizer's analytic edge besides.
+    first = _smooth(np.where(t_g > t_m, 1.0, -1.0), passes=(4, 1))
+    grokking = np.minimum.reduce([np.log(mem_edge / lam), gen, first])
+    return [(mem, 1), (-np.maximum(mem, gen), 0), (gen, 3), (grokking, 2)]
 
 
 @liu.plot
 def _(d: dict) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7.4, 4), layout="constrained")
     r, lam = d["data_ratio"], d["weight_decay"]
-    mem, gen = _log_time(d["t_memorizer"]), _log_time(d["t_generalizer"])
-    # Filled contours of the (continuous) event times instead of one coloured cell per run: the same
-    # classification as derivations.grokking.phases.classify_liu, with edges interpolated between runs.
-    # Layers: memorizer fits; neither fits; generalizer fits (comprehension unless grokking); grokking.
-    layers = [(-mem, 1), (np.minimum(mem, gen), 0), (-gen, 3), (np.minimum.reduce([-mem, -gen, gen - mem]), 2)]
-    for field, phase in layers:
+    for field, phase in liu_layers(d):
         ax.contourf(r, lam, field, levels=[0, np.inf], colors=[LIU_COLOURS[phase]], antialiased=False)
+    mem_edge, gen_edge = _fit_edges(r)
     edges = [
-        (evaluate("grokking.memorizer_fit_weight_decay", y=Y, c_m=C_M, D=r * CRITICAL_DATA_SIZE), "k--",
+        (mem_edge, "k--",
          r"$\lambda = y/(c_m D)$: the memorizer alone cannot fit"),
-        (np.full_like(r, evaluate("grokking.generalizer_fit_weight_decay", y=Y, c_g=C_G)), "k:",
+        (np.full_like(r, gen_edge), "k:",
          r"$\lambda = y/c_g$: the generalizer alone cannot fit"),
     ]
     handles = []

@@ -1,6 +1,7 @@
 """The ``circuitcomp`` command line: JSON shapes, infinities, trajectory files, and one-line errors (exit 2)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -81,3 +82,75 @@ def test_console_entry_point_runs_as_a_program():
                         "c_g=5"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "Traceback" not in p.stderr and "c_m" in p.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "required: COMMAND"),
+    (["nosuch"], "invalid choice: 'nosuch'"),
+    (["eval"], "required: name"),
+    (["eval", "grokking.critical_data_size", "--bogus"], "unrecognized arguments: --bogus"),
+    (["simulate", "grokking", "--out"], "--out: expected one argument"),
+    (["formulas", "--json=yes"], "ignored explicit argument"),
+    (["fit", "chinchilla", "--bootstrap", "many"], "--bootstrap"),
+])
+def test_usage_mistakes_are_one_line_with_a_hint(capsys, argv, message):
+    # argparse's own errors read like every other error: one line, exit 2, pointing at the right --help.
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("circuitcomp: error:") and message in err and err.count("\n") == 1
+    assert f"see `circuitcomp{' ' + argv[0] if argv[:1] in (['eval'], ['simulate'], ['fit']) else ''} --help`" in err
+
+
+def _in_a_new_process(argv: list[str]) -> tuple[str, list[str]]:
+    """stdout of ``circuitcomp argv`` and which heavy modules it imported."""
+    heavy = ["figures", "figures.command", "matplotlib", "derivations.scaling.fit", "derivations.simulate",
+             "derivations.double_descent.forms", "scipy.integrate", "scipy.optimize"]
+    code = ("import sys\nfrom derivations.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            f"print([m for m in {heavy!r} if m in sys.modules], file=sys.stderr)")
+    p = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    return p.stdout, json.loads(p.stderr.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_help_lists_every_command_without_importing_them():
+    out, imported = _in_a_new_process(["--help"])
+    assert all(name in out for name in ("formulas", "show", "eval", "simulate", "fit", "figures"))
+    assert imported == []
+
+
+def test_eval_imports_only_what_it_needs():
+    # With the shipped registry, evaluating a double-descent formula imports no figure, fit, simulator or
+    # SymPy derivation of its family.
+    out, imported = _in_a_new_process(["eval", "double_descent.ridge_risk", "gamma=2", "lam=0.1", "r2=1",
+                                       "sigma2=1"])
+    assert float(out) > 0 and imported == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "double_descent.ridge_risk", "gamma=0.5", "lam=0.1", "r2=1", "sigma2=1"],
+    ["eval", "grokking.t_generalize", *"m0=0.01 g0=1e-6 y=1 lam=0.01 c_m=0.1 c_g=5 D=80 eta_m=1 eta_g=0.1".split()],
+    ["eval", "emergence.critical_scale_probability", "N=1e9", "N_c=1e10", "alpha=0.7"],
+    ["show", "scaling.compute_optimal_params", "--json"],
+    ["formulas", "--json"],
+])
+def test_shipped_registry_answers_as_the_modules_do(capsys, monkeypatch, argv):
+    shipped = run(capsys, *argv)
+    monkeypatch.setenv("CIRCUITCOMP_CACHE", "off")  # no shipped registry: the formula comes from its module
+    assert run(capsys, *argv) == shipped and shipped[0] == 0
+
+
+def test_extra_commands_are_the_modules_commands():
+    from derivations.commands import EXTRA, resolve
+
+    for name, (_, help) in EXTRA.items():
+        command = resolve(name)
+        assert command.help == help and callable(command.configure) and callable(command.handler)
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("3", "3")])
+def test_one_blas_thread_unless_the_user_chose(preset, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = "import os, derivations.cli\nprint(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert p.stdout.split() == [expected, "1"]

@@ -59,3 +59,14 @@ def test_asymptote_is_a_dashed_vertical_line_with_its_label_outside_the_axes():
     label_box = top.get_xticklabels()[0].get_window_extent()
     assert label_box.y0 >= ax.get_window_extent().y1 - 1
     plt.close(fig)
+
+
+def test_asymptote_label_survives_a_later_change_of_scale():
+    fig, ax = plt.subplots()
+    ax.plot([0.1, 10], [1, 2])
+    asymptote(ax, 1.0, label="here")
+    ax.set_xscale("log")  # after the label: Matplotlib would reset the secondary axis's labels
+    fig.canvas.draw()
+    (top,) = ax.child_axes
+    assert [t.get_text() for t in top.get_xticklabels() if t.get_visible()] == ["here"]
+    plt.close(fig)

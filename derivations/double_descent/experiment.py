@@ -21,11 +21,10 @@ from derivations.double_descent import montecarlo as mc
 from derivations.evaluate import evaluate
 from derivations.experiments import Setting, experiment
 from derivations.sweep import sweep
-from theory.symbols import NONNEGATIVE, POSITIVE, Domain
+from theory.symbols import Domain
 
 AXES = ("model", "sample", "epoch")
 HECKEL_YILMAZ_FIG2 = {"s1": 1.0, "theta_1": 0.45, "s2": 0.15, "theta_2": 3.0, "eta1": 0.1, "eta2": 0.1}
-COUNT = Domain(1.0, integer=True, lo_closed=True)
 
 
 def _peak(grid: np.ndarray, curve: np.ndarray, interior: bool) -> float | None:
@@ -60,8 +59,7 @@ def _closed_form(n: np.ndarray, p: np.ndarray, lam: float, r2: float, sigma2: fl
 def size_sweep(axis: str, n: int, p: int, lam: float, r2: float, sigma2: float, repeats: int, points: int,
                seed: int) -> dict:
     """Risk vs number of features (axis 'model', n fixed) or of samples (axis 'sample', p fixed)."""
-    fixed = n if axis == "model" else p
-    grid = np.unique(np.round(np.linspace(1, 3 * fixed, points)).astype(int))
+    grid = _size_grid(n if axis == "model" else p, points)
     ns, ps = (np.full_like(grid, n), grid) if axis == "model" else (grid, np.full_like(grid, p))
     rows = sweep(_least_squares_point, [{"n": a, "p": b, "lam": lam, "r2": r2, "sigma2": sigma2, "repeats": repeats}
                                         for a, b in zip(ns, ps)], seed=seed, progress=f"double-descent {axis}")
@@ -95,18 +93,59 @@ def epoch_sweep(n: int, sigma2: float, repeats: int, points: int, steps: float, 
     }
 
 
+# Every numeric setting has a sane maximum the computation handles exactly (no overflow, no precision
+# loss, bounded memory and time); a joint budget below bounds the work of a whole run.
+MAX_COUNT = 2000  # n and p
+MAX_SCALE = 1e6  # r2, sigma2, lam: risks scale linearly in r2 and sigma2, so larger values show nothing new
+MIN_RIDGE = 1e-8  # below it the ridge closed forms lose precision near gamma = 1; lam = 0 is min-norm itself
+MAX_ENTRIES = 2.5e7  # Gaussian entries held at once (repeats x design size): about 200 MB
+MAX_FLOPS = 3e10  # Gram-matrix work of a model or sample sweep: about half a minute on one core
+
 SETTINGS = {
     "axis": Setting("model", None, "model: vary p; sample: vary n; epoch: vary k", choices=AXES),
-    "n": Setting(40, COUNT, "training samples (fixed on the model and epoch axes)"),
-    "p": Setting(40, COUNT, "features (fixed on the sample axis)"),
-    "lam": Setting(0.0, NONNEGATIVE, "ridge penalty n lam ||b||^2 (0: min-norm)"),
-    "r2": Setting(1.0, NONNEGATIVE, "signal strength ||beta||^2"),
-    "sigma2": Setting(1.0, POSITIVE, "label-noise variance (excluded from the risks, reported as 'noise')"),
-    "repeats": Setting(100, Domain(2.0, integer=True, lo_closed=True), "Monte Carlo repeats per grid point"),
-    "points": Setting(40, Domain(3.0, integer=True, lo_closed=True), "grid points"),
-    "steps": Setting(1e4, Domain(2.0, lo_closed=True), "largest iteration on the epoch axis"),
-    "seed": Setting(0, Domain(0.0, integer=True, lo_closed=True), "random seed (SeedSequence)"),
+    "n": Setting(40, Domain(1.0, MAX_COUNT, lo_closed=True, hi_closed=True, integer=True),
+                 "training samples (fixed on the model and epoch axes)"),
+    "p": Setting(40, Domain(1.0, MAX_COUNT, lo_closed=True, hi_closed=True, integer=True),
+                 "features (fixed on the sample axis)"),
+    "lam": Setting(0.0, Domain(0.0, MAX_SCALE, lo_closed=True, hi_closed=True),
+                   f"ridge penalty n lam ||b||^2 (0: min-norm; else at least {MIN_RIDGE:g})"),
+    "r2": Setting(1.0, Domain(0.0, MAX_SCALE, lo_closed=True, hi_closed=True), "signal strength ||beta||^2"),
+    "sigma2": Setting(1.0, Domain(0.0, MAX_SCALE, hi_closed=True),
+                      "label-noise variance (excluded from the risks, reported as 'noise')"),
+    "repeats": Setting(100, Domain(2.0, 1e6, integer=True, lo_closed=True, hi_closed=True),
+                       "Monte Carlo repeats per grid point"),
+    "points": Setting(40, Domain(3.0, 1000.0, integer=True, lo_closed=True, hi_closed=True), "grid points"),
+    "steps": Setting(1e4, Domain(2.0, 1e9, lo_closed=True, hi_closed=True), "largest iteration on the epoch axis"),
+    "seed": Setting(0, Domain(0.0, 2.0**53, integer=True, lo_closed=True, hi_closed=True),
+                    "random seed (SeedSequence; integers up to 2^53 are exact)"),
 }
+
+
+def _size_grid(fixed: int, points: int) -> np.ndarray:
+    """The varied count on the model and sample axes: 1 .. 3 x the fixed one."""
+    return np.unique(np.round(np.linspace(1, 3 * fixed, points)).astype(int))
+
+
+def _check_budget(axis: str, counts: dict[str, int], lam: float) -> None:
+    """A ``ValueError`` naming the settings to lower if a run would exceed memory or time, before any work."""
+    if 0 < lam < MIN_RIDGE:
+        raise ValueError(f"lam must be 0 (min-norm) or in [{MIN_RIDGE:g}, {MAX_SCALE:g}], got {lam:g}")
+    repeats, n = counts["repeats"], counts["n"]
+    if axis == "epoch":
+        if repeats * n * 2 > MAX_ENTRIES:
+            raise ValueError(f"repeats x n must be at most {MAX_ENTRIES / 2:g} on the epoch axis (memory), "
+                             f"got {repeats} x {n}: lower repeats or n")
+        return
+    fixed_name = "n" if axis == "model" else "p"
+    fixed = counts[fixed_name]
+    grid = _size_grid(fixed, counts["points"]).astype(float)
+    if repeats * fixed * grid[-1] > MAX_ENTRIES:
+        raise ValueError(f"repeats x {fixed_name} x 3{fixed_name} must be at most {MAX_ENTRIES:g} (memory of the "
+                         f"largest design), got {repeats} x {fixed} x {int(grid[-1])}: lower repeats or {fixed_name}")
+    flops = repeats * float(np.sum(fixed * grid * np.minimum(fixed, grid)))
+    if flops > MAX_FLOPS:
+        raise ValueError(f"repeats, points and {fixed_name} ask for {flops:.2g} operations, more than the budget of "
+                         f"{MAX_FLOPS:g} (about half a minute): lower repeats, points or {fixed_name}")
 
 
 @experiment("double-descent", "Monte Carlo risk vs model size, sample size or epoch, with the closed form",
@@ -114,6 +153,7 @@ SETTINGS = {
 def run(values: dict[str, float]) -> dict:
     axis = values["axis"]
     counts = {k: int(values[k]) for k in ("n", "p", "repeats", "points", "seed")}
+    _check_budget(axis, counts, values["lam"])
     if axis == "epoch":
         return epoch_sweep(counts["n"], values["sigma2"], counts["repeats"], counts["points"], values["steps"],
                            counts["seed"])

@@ -36,8 +36,11 @@ class Draws:
 
     @staticmethod
     def se(values: np.ndarray) -> np.ndarray:
-        """Standard error of the mean over repeats."""
-        return np.std(values, axis=0, ddof=1) / np.sqrt(values.shape[0])
+        """Standard error of the mean over repeats (+inf where a repeat is +inf: a diverged run, never NaN)."""
+        finite = np.all(np.isfinite(values), axis=0)
+        with np.errstate(invalid="ignore"):
+            spread = np.std(values, axis=0, ddof=1)
+        return np.where(finite, spread, np.inf) / np.sqrt(values.shape[0])
 
 
 def rng_from(seed: int | np.random.SeedSequence | np.random.Generator) -> np.random.Generator:
@@ -299,7 +302,11 @@ def gradient_descent_two_scale(
     """Excess risk after k steps of gradient descent on (1/2n)||y - X theta||^2 from 0 (Heckel-Yilmaz §3).
 
     x ~ N(0, diag(scales^2)); per-feature step sizes; risk = sum_i scale_i^2 (theta_i^k - theta*_i)^2
-    at each k in ``steps`` (shape (repeats, len(steps))).
+    at each k in ``steps`` (shape (repeats, len(steps))). One step is the affine map
+    theta -> (I - E H) theta + E m (E the step sizes, H and m the sample moments), so the k-th iterate is
+    that map's k-th power, taken by repeated squaring: the same iterates as a loop over k, in O(log k)
+    work. Where a draw's Hessian makes the steps too large, gradient descent diverges and the risk is
+    +inf (never NaN).
     """
     _check(COUNT, n=n)
     _check(NONNEGATIVE_INTEGER, steps=steps)
@@ -309,20 +316,27 @@ def gradient_descent_two_scale(
     _check(POSITIVE, scales=scales, step_sizes=step_sizes)
     _check(REAL, coefs=coefs)
     _check(REPEATS, repeats=repeats)
-    steps = np.asarray(steps, dtype=int)
+    steps = np.asarray(steps, dtype=np.int64)
     scales, coefs, eta = (np.asarray(v, dtype=float) for v in (scales, coefs, step_sizes))
     x = rng.standard_normal((repeats, n, 2)) * scales
     y = x @ coefs + np.sqrt(sigma2) * rng.standard_normal((repeats, n))
     hessian = np.einsum("rni,rnj->rij", x, x) / n
     moment = np.einsum("rni,rn->ri", x, y) / n
-    theta = np.zeros((repeats, 2))
+    # The step in homogeneous coordinates: [theta; 1] -> [[I - E H, E m], [0, 1]] [theta; 1].
+    one_step = np.zeros((repeats, 3, 3))
+    one_step[:, :2, :2] = np.eye(2) - eta[:, None] * hessian
+    one_step[:, :2, 2] = eta * moment
+    one_step[:, 2, 2] = 1.0
+    state = np.zeros((repeats, 3))
+    state[:, 2] = 1.0
     out = np.empty((repeats, steps.size))
     done = 0
-    for j, k in enumerate(steps):
-        for _ in range(k - done):
-            theta = theta - eta * (np.einsum("rij,rj->ri", hessian, theta) - moment)
-        done = k
-        out[:, j] = np.sum(scales**2 * (theta - coefs) ** 2, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows; it is reported as inf
+        for j, k in enumerate(steps):
+            state = np.einsum("rij,rj->ri", np.linalg.matrix_power(one_step, int(k - done)), state)
+            done = k
+            risk = np.sum(scales**2 * (state[:, :2] - coefs) ** 2, axis=-1)
+            out[:, j] = np.where(np.isfinite(risk), risk, np.inf)
     return Draws(out)
 
 

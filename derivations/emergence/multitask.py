@@ -121,6 +121,8 @@ RANDOM_EXAMPLES = Domain(0.0, 1e12, lo_closed=True, hi_closed=True)
 DIFFICULTY = Domain(1e-6, 1e6, lo_closed=True, hi_closed=True)
 # A 10-90% width and a two-parameter fit need the rise sampled, not jumped over.
 RESOLVED = 2
+# Steepness range of the fitted law: from a rise over ~14 decades (0.1) to a near-step (width 1.0003).
+ALPHA_FIT = Domain(0.1, 1e4, lo_closed=True, hi_closed=True)
 
 
 @cache
@@ -187,11 +189,18 @@ def fit_critical_scale_law(model_sizes: np.ndarray, score: np.ndarray) -> tuple[
     law = get("emergence.critical_scale_probability")
     curve = compile_expr(law.symbols, law.expr)
     middle = sizes[np.argmin(np.abs(score - 0.5))]
+    # Start from the steepness whose 10-90% width matches the data's (width = width(alpha=1)^(1/alpha)).
+    start = 2.0
+    m10, m90 = crossing_scale(sizes, score, 0.1), crossing_scale(sizes, score, 0.9)
+    if m10 is not None and m90 is not None and m90 > m10:
+        unit = evaluate("emergence.critical_scale_width_ratio", alpha=1.0)
+        start = float(np.clip(math.log(unit) / math.log(m90 / m10), ALPHA_FIT.lo, ALPHA_FIT.hi))
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         # An undetermined covariance is no concern: only the estimate is used.
         warnings.simplefilter("ignore", OptimizeWarning)
         (log_scale, steepness), _ = curve_fit(lambda m, ln_c, a: curve(m, np.exp(ln_c), a), sizes, score,
-                                              p0=[math.log(middle), 2.0], bounds=([-np.inf, 0.1], [np.inf, 100.0]))
+                                              p0=[math.log(middle), start],
+                                              bounds=([-np.inf, ALPHA_FIT.lo], [np.inf, ALPHA_FIT.hi]))
     return math.exp(log_scale), float(steepness)
 
 
@@ -256,7 +265,7 @@ def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6
     inside = int(np.count_nonzero((score > 0.1) & (score < 0.9)))
     if inside < RESOLVED:
         raise ValueError(f"points: {inside} of {points} model sizes fall inside the rise from 10% to 90% (M = "
-                         f"{m10:.3g} to {m90:.3g}); use more points ({POINTS}) or a narrower [model_min, model_max]")
+                         f"{m10:.6g} to {m90:.6g}); use more points ({POINTS}) or a range closer around it")
     fitted_scale, fitted_alpha = fit_critical_scale_law(sizes, score)
     return {
         **out,

@@ -19,9 +19,9 @@ from derivations.experiments import Setting, experiment
 # Registers the family's closed forms before the first evaluate(): the registry's lazy family import would
 # otherwise import phases, which imports this half-initialized module.
 from derivations.grokking import forms  # noqa: F401
-from derivations.simulate import Event, Trajectory, simulate
+from derivations.simulate import Event, SimulationError, Trajectory, simulate
 from theory.dynamics import SQUARED_LOSS
-from theory.symbols import NONNEGATIVE, POSITIVE, Domain
+from theory.symbols import Domain
 
 Y, C_M, C_G = 1.0, 0.1, 5.0  # target margin and costs: D_crit = c_g / c_m = 50 examples
 CRITICAL_DATA_SIZE = evaluate("grokking.critical_data_size", c_m=C_M, c_g=C_G)
@@ -68,16 +68,45 @@ def predictions(values: dict) -> dict[str, float | None]:
     return {"t_memorize_predicted": t_mem, "t_generalize_predicted": t_gen}
 
 
-def _concat(first: Trajectory, second: Trajectory) -> Trajectory:
+def _concat(first: Trajectory, second: Trajectory, offset: float) -> Trajectory:
+    """One trajectory of both phases; the second was simulated in its own time from 0 and starts at ``offset``."""
+    shift = {k: None if v is None else offset + v for k, v in second.events.items()}
     return Trajectory(
         model=first.model,
-        t=np.concatenate([first.t, second.t[1:]]),
+        t=np.concatenate([first.t, offset + second.t[1:]]),
         u=np.concatenate([first.u, second.u[:, 1:]], axis=1),
         observables={k: np.concatenate([v, second.observables[k][1:]]) for k, v in first.observables.items()},
-        events={**first.events, **second.events},
+        events={**first.events, **shift},
         values=first.values,
-        info={"switch_time": float(second.t[0]), "retrain_values": second.values},
+        info={"switch_time": offset, "retrain_values": second.values},
     )
+
+
+def _farthest_from_defaults(given: dict[str, float]) -> str:
+    """The two settings farthest (in decades) from their defaults: the likeliest cause of a run that cannot finish."""
+    defaults = {key: s.default for key, s in SETTINGS.items() if isinstance(s.default, float)}
+    defaults["horizon"] = BASE_HORIZON / given.get("lr", 1.0)
+    defaults["retrain_ratio"] = defaults["data_ratio"]
+    decades = {key: abs(math.log10(value / defaults[key])) for key, value in given.items()
+               if key in defaults and value > 0 and math.isfinite(value) and value != defaults[key]}
+    ranked = sorted(decades, key=decades.get, reverse=True)[:2]
+    return " and ".join(f"{key}={given[key]:g}" for key in ranked) or "these settings"
+
+
+def _check_finite(**derived: float) -> None:
+    """Derived model values must be representable; a ValueError names the settings they come from."""
+    for name, (value, settings) in derived.items():
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} = {value:g} is out of double-precision range: change {settings}")
+
+
+def _phase(t_end: float, values: dict, given: dict[str, float], **kwargs) -> Trajectory:
+    """One simulated phase; a run that cannot finish within the simulator's bounds names the settings to change."""
+    try:
+        return simulate(SQUARED_LOSS, t_end, values, **kwargs)
+    except SimulationError as exc:
+        raise ValueError(f"simulate grokking: {exc}; most likely from {_farthest_from_defaults(given)}: "
+                         "move them toward their defaults or shorten horizon") from None
 
 
 def run_grokking(
@@ -97,17 +126,22 @@ def run_grokking(
     The default horizon is 1e5 / lr steps, extended to twice the predicted grokking time when that is
     longer (near D_crit). Before retraining, the default first phase is twice the predicted grokking
     time (grokked, with a residual memorizer whose size sets the ungrokking time); the retraining
-    phase runs twice the longer of the horizon and the predicted ungrokking time.
+    phase runs twice the longer of the horizon and the predicted ungrokking time. Each phase is
+    simulated in its own time from 0, so a long first phase costs the second no resolution.
+    Raises ``ValueError`` naming the settings to change when a run cannot be completed.
     """
+    given = {k: v for k, v in locals().items() if k in SETTINGS and v is not None}
     values = model_values(data_ratio, weight_decay, lr, rate_ratio, m0=init_memorizing, g0=init_generalizing,
                           sigma=sigma)
+    _check_finite(D=(values["D"], "data_ratio"), eta_g=(values["eta_g"], "rate_ratio or lr"))
     predicted = predictions(values)
     if horizon is None:
         horizon = BASE_HORIZON / lr
         t_pred = predicted["t_generalize_predicted"]
         if t_pred is not None and math.isfinite(t_pred):
             horizon = 2 * t_pred if retrain_ratio is not None else max(horizon, 2 * t_pred)
-    first = simulate(SQUARED_LOSS, horizon, values, events=EVENTS, n_points=n_points)
+        _check_finite(horizon=(horizon, "lr, weight_decay or data_ratio, or give horizon"))
+    first = _phase(horizon, values, given, events=EVENTS, n_points=n_points)
     summary: dict = {
         "data_ratio": data_ratio,
         "data_size": values["D"],
@@ -123,40 +157,53 @@ def run_grokking(
     if retrain_ratio is None:
         return GrokkingRun(first, summary)
     retrain = {**values, "D": retrain_ratio * CRITICAL_DATA_SIZE}
+    _check_finite(D=(retrain["D"], "retrain_ratio"))
     m_s, g_s = first.final("memorizing_margin"), first.final("generalizing_margin")
     keys = ["y", "lam", "c_m", "c_g", "D", "eta_m", "eta_g"]
     start = {**retrain, "m_s": m_s, "g_s": g_s}
     t_ungrok_predicted = _formula_or_none("grokking.t_ungrok", start, ["m_s", "g_s", *keys])
     duration = 2 * max(horizon, t_ungrok_predicted or 0.0)
-    second = simulate(SQUARED_LOSS, horizon + duration, retrain, u0=first.u[:, -1], t_start=horizon,
-                      events=UNGROK, n_points=n_points)
+    _check_finite(retraining_horizon=(duration, "horizon"))
+    second = _phase(duration, retrain, given, u0=first.u[:, -1], events=UNGROK, n_points=n_points)
     t_ungrok = second.events["t_ungrok"]
     summary.update({
         "retrain_ratio": retrain_ratio,
         "grokked_test_accuracy": summary["final_test_accuracy"],
         # Ungrokking presupposes a grokked start.
-        "t_ungrok": None if t_ungrok is None or summary["final_test_accuracy"] < 0.5 else t_ungrok - horizon,
+        "t_ungrok": None if summary["final_test_accuracy"] < 0.5 else t_ungrok,
         "t_ungrok_predicted": t_ungrok_predicted,
         "final_train_accuracy": second.final("train_accuracy"),
         "final_test_accuracy": second.final("test_accuracy"),
     })
-    return GrokkingRun(_concat(first, second), summary)
+    return GrokkingRun(_concat(first, second, horizon), summary)
+
+
+# Declared domains: where the run is integrated in double precision. One example at least (D >= 1); weight decay
+# 0, or >= 1e-10 where its drift (~ weight decay) stays well above the rounding of y - m - g (~1e-16), as does
+# the slow generalizer's drift for rate_ratio >= 1e-12. Within them a run can still exceed the simulator's bounds
+# (a horizon so long that a late transition is shorter than the resolution of time): a one-line error names it.
+ONE_EXAMPLE = 1 / CRITICAL_DATA_SIZE
+SETTINGS = {
+    "data_ratio": Setting(2.0, Domain(ONE_EXAMPLE, 1e300, True, True), "training-set size D / D_crit"),
+    "weight_decay": Setting(0.01, Domain(1e-10, 1e250, True, True), "weight decay lam", also=(0.0,)),
+    "lr": Setting(1.0, Domain(1e-300, 1e300, True, True), "learning rate of the memorizing circuit"),
+    "rate_ratio": Setting(0.1, Domain(1e-12, 1e250, True, True), "generalizer / memorizer learning-rate ratio"),
+    "retrain_ratio": Setting(None, Domain(ONE_EXAMPLE, 1e300, True, True),
+                             "optional: continue on a set of size retrain_ratio * D_crit"),
+    "horizon": Setting(None, Domain(0.0, 1e300, hi_closed=True),
+                       "optional: steps per phase (default 1e5/lr, longer near D_crit)"),
+    "init_memorizing": Setting(1e-2, Domain(0.0, 0.5), "initial memorizing margin m0 (target y = 1)"),
+    "init_generalizing": Setting(1e-6, Domain(0.0, 0.5), "initial generalizing margin g0"),
+    "sigma": Setting(0.25, Domain(0.0, 1e300, hi_closed=True),
+                     "log-normal spread of per-example margins (soft accuracy)"),
+}
 
 
 @experiment(
     "grokking",
     "two-circuit squared-loss model: memorize, then generalize under weight decay (optionally retrain: ungrokking)",
-    {
-        "data_ratio": Setting(2.0, POSITIVE, "training-set size D / D_crit"),
-        "weight_decay": Setting(0.01, NONNEGATIVE, "weight decay lam"),
-        "lr": Setting(1.0, POSITIVE, "learning rate of the memorizing circuit"),
-        "rate_ratio": Setting(0.1, POSITIVE, "generalizer / memorizer learning-rate ratio"),
-        "retrain_ratio": Setting(None, POSITIVE, "optional: continue on a set of size retrain_ratio * D_crit"),
-        "horizon": Setting(None, POSITIVE, "optional: steps per phase (default 1e5/lr, longer near D_crit)"),
-        "init_memorizing": Setting(1e-2, Domain(0.0, 0.5), "initial memorizing margin m0 (target y = 1)"),
-        "init_generalizing": Setting(1e-6, Domain(0.0, 0.5), "initial generalizing margin g0"),
-        "sigma": Setting(0.25, POSITIVE, "log-normal spread of per-example margins (soft accuracy)"),
-    },
+    SETTINGS,
+    trajectory=True,
 )
 def _grokking_experiment(values: dict[str, float]) -> dict:
     run = run_grokking(**values)
