@@ -66,7 +66,7 @@ def _folder() -> Path | None:
 
 
 def _write(path: Path, document: dict) -> None:
-    body = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    body = json.dumps(document, separators=(",", ":"))
     with atomic_open(path, "w", encoding="utf-8") as fh:
         fh.write(f"{hashlib.sha256(body.encode()).hexdigest()}\n{body}\n")
 

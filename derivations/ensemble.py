@@ -11,6 +11,7 @@ accepted step where the crossing happens (accurate to the local step, ample for 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -21,7 +22,7 @@ import sympy as sp
 from derivations.compile import broadcast_call, compile_expr, compile_model
 from derivations.evaluate import check_domain
 from derivations.flow import coordinate_jacobian
-from derivations.simulate import Event
+from derivations.simulate import MAX_SECONDS, Event, SimulationError
 from theory.dynamics import Model
 from theory.symbols import info
 
@@ -67,12 +68,13 @@ def integrate_ensemble(
     rtol: float = 1e-4,
     atol: float = 1e-6,
     max_steps: int = 200_000,
+    max_seconds: float = 6 * MAX_SECONDS,
 ) -> EnsembleResult:
     """Integrate ``model`` for every point of ``values`` (arrays broadcast to one flat length N).
 
     The default tolerances give event times to about 1e-5 relative on the squared-loss model (checked
-    against LSODA at rtol 1e-9 in the tests and the benchmark). Raises ``RuntimeError`` if any point has
-    not reached ``t_end`` after ``max_steps`` steps.
+    against LSODA at rtol 1e-9 in the tests and the benchmark). Raises :class:`SimulationError` (a
+    ``ValueError``) if any point has not reached ``t_end`` after ``max_steps`` steps or ``max_seconds``.
     """
     compiled = compile_model(model)
     arrays, n = _values_to_arrays(model, values)
@@ -92,10 +94,12 @@ def integrate_ensemble(
     active = np.flatnonzero(t < t_end)
     steps = rejected = 0
     eye = np.eye(dim)
+    deadline = time.perf_counter() + max_seconds
     while active.size:
         steps += 1
-        if steps > max_steps:
-            raise RuntimeError(f"{model.name}: {active.size} points unfinished after {max_steps} steps")
+        if steps > max_steps or time.perf_counter() > deadline:
+            bound = f"{max_steps} steps" if steps > max_steps else f"{max_seconds:g} s"
+            raise SimulationError(f"{model.name}: {active.size} points unfinished after {bound}")
         ua, pa, ha = u[:, active], [p[active] for p in params], np.minimum(h[active], t_end[active] - t[active])
         fa = broadcast_call(compiled.rhs, (active.size,), 0.0, ua, *pa)
         ja = broadcast_call(jac_flat, (active.size,), 0.0, ua, *pa).reshape(dim, dim, -1).transpose(2, 0, 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,9 +150,9 @@ def _guarded(func, unit: float, params: tuple):
     return call
 
 
-def _solver(method: str, fun, jac, tau: float, u: np.ndarray, tau_end: float, rtol: float, atol: float):
-    """A solver started with a step that changes no coordinate by more than 0.01: its own first guess
-    can leap over a state where the rates change (a log margin drifting from -1e48 back to 0)."""
+def _restarted(method: str, fun, jac, tau: float, u: np.ndarray, tau_end: float, rtol: float, atol: float):
+    """A solver restarted with a first step that changes no coordinate by more than 0.01: the failed one's
+    step-size history had it leap over a state where the rates change."""
     speed = float(np.max(np.abs(fun(tau, u))))
     first = tau_end - tau if speed == 0 else min(tau_end - tau, 0.01 / speed)
     return METHODS[method](fun, tau, u, tau_end, rtol=rtol, atol=atol, jac=jac, first_step=max(first, 1e-300))
@@ -165,26 +166,30 @@ def _solve(compiled: CompiledModel, params: tuple, start: np.ndarray, unit: floa
     (at most ``MAX_RESTARTS`` times): its step-size history, not the model, made it jump too far.
     """
     fun, jac = _guarded(compiled.rhs, unit, params), _guarded(compiled.jac, unit, params)
-    solver = _solver(method, fun, jac, 0.0, start, tau_end, rtol, atol)
+    # LSODA's own first step: a forced small one can leave it in its non-stiff mode for thousands of steps.
+    solver = METHODS[method](fun, 0.0, start, tau_end, rtol=rtol, atol=atol, jac=jac)
     times, pieces, last, restarts = [0.0], [], start, 0
     deadline = time.perf_counter() + max_seconds
-    while solver.status == "running":
-        if len(pieces) >= max_steps or time.perf_counter() > deadline:
-            bound = f"{max_steps} steps" if len(pieces) >= max_steps else f"{max_seconds:g} s"
-            raise SimulationError(f"stopped after {bound} at {times[-1] / tau_end:.3g} of the horizon")
-        message = solver.step()
-        failure = (f"the solver failed ({message})" if solver.status == "failed" else
-                   "the state overflowed double precision" if not np.all(np.isfinite(solver.y)) else
-                   "the solver's step underflowed" if solver.t <= times[-1] else None)
-        if failure is not None:
-            if restarts == MAX_RESTARTS:
-                raise SimulationError(f"{failure} at {times[-1] / tau_end:.3g} of the horizon")
-            restarts += 1
-            solver = _solver(method, fun, jac, times[-1], last, tau_end, rtol, atol)
-            continue
-        times.append(solver.t)
-        pieces.append(solver.dense_output())
-        last = solver.y.copy()
+    # LSODA warns on stderr before it fails; a failure is handled here (a restart, or one SimulationError).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        while solver.status == "running":
+            if len(pieces) >= max_steps or time.perf_counter() > deadline:
+                bound = f"{max_steps} steps" if len(pieces) >= max_steps else f"{max_seconds:g} s"
+                raise SimulationError(f"stopped after {bound} at {times[-1] / tau_end:.3g} of the horizon")
+            message = solver.step()
+            failure = (f"the solver failed ({message})" if solver.status == "failed" else
+                       "the state overflowed double precision" if not np.all(np.isfinite(solver.y)) else
+                       "a transition is shorter than the resolution of time there" if solver.t <= times[-1] else None)
+            if failure is not None:
+                if restarts == MAX_RESTARTS:
+                    raise SimulationError(f"{failure} at {times[-1] / tau_end:.3g} of the horizon")
+                restarts += 1
+                solver = _restarted(method, fun, jac, times[-1], last, tau_end, rtol, atol)
+                continue
+            times.append(solver.t)
+            pieces.append(solver.dense_output())
+            last = solver.y.copy()
     return OdeSolution(times, pieces), len(pieces)
 
 
@@ -260,7 +265,7 @@ def simulate(
     found = {}
     for name, ev in (events or {}).items():
         crossing = _first_crossing(compiled, sol, params, scan, ev)
-        found[name] = None if crossing is None else t_start + unit * crossing
+        found[name] = None if crossing is None else float(t_start + unit * crossing)
     return Trajectory(
         model=model.name, t=t, u=u, observables=observables, events=found,
         values={s.name: float(v) for s, v in resolved.items()}, info={"steps": steps, "time_unit": unit},

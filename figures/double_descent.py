@@ -97,7 +97,7 @@ def _(d: dict) -> plt.Figure:
     ax.plot(d["gamma"], d["optimal"], color="k", lw=2, label=r"$\lambda^* = \sigma^2\gamma/r^2$")
     ax.axhline(1.0, color="0.5", lw=0.8, ls=":", label=r"null risk $r^2$")
     asymptote(ax, 1.0, r"$\gamma = 1$")
-    ax.set(xscale="log", ylim=(0, 3), xlabel=r"$\gamma = p/n$", ylabel=r"excess risk (noise excluded)",
+    ax.set(xscale="log", ylim=(0, 6), xlabel=r"$\gamma = p/n$", ylabel=r"excess risk (noise excluded)",
            title="Ridge removes the peak; the optimally tuned risk is monotone\n"
                  r"($r^2 = \sigma^2 = 1$; the min-norm risk diverges at $\gamma = 1$)")
     _legend_beside(ax)

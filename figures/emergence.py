@@ -12,6 +12,7 @@ from derivations.emergence.finite import finite_test_illusion
 from derivations.emergence.multitask import run_emergence
 from derivations.emergence.skills import failing_skill_fraction, skill_graph, tail_predictions
 from derivations.evaluate import evaluate
+from derivations.grokking.phases import HuangSetting
 from figures.registry import figure
 from theory.emergence import DU, INFORMAL, MICHAUD, SCHAEFFER
 from theory.emergence_data import CAPABILITY_TABLE, CAPABILITY_TABLE_SOURCE, WEI_EMERGENT_SCALES, WEI_SOURCE
@@ -66,10 +67,7 @@ def _(d: dict) -> plt.Figure:
                  r"(all cross $1 - 1/e$ at $N = N_c$, dotted)")
     _legend_below(ax, ncol=2)
     ax = axes[1]
-    colours = []
-    for i, cap in enumerate(CAPABILITY_TABLE):
-        (line,) = ax.plot(d["scale"], d[f"cap_{i}"])
-        colours.append(line.get_color())
+    colours = [ax.plot(d["scale"], d[f"cap_{i}"])[0].get_color() for i in range(len(CAPABILITY_TABLE))]
     ax.set_xscale("log")
     ax.set_xlabel(r"parameters $N$")
     ax.set_ylabel("P(emergence)")
@@ -90,7 +88,7 @@ def _(d: dict) -> plt.Figure:
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlim(d["scale"][0], d["scale"][-1] * 1.3)
-    ax.set_xlabel(r"critical scale $N_c$ (parameters)")
+    ax.set_xlabel(r"parameters $N$")
     # Row names on the right, clear of panel B's curves, in their curves' colours.
     ax.yaxis.tick_right()
     ax.yaxis.set_label_position("right")
@@ -221,14 +219,14 @@ def _(d: dict) -> plt.Figure:
     axes[0].set_ylabel("loss on the quantum's samples")
     axes[0].legend()
     axes[1].loglog(d["n"], d["discrete"], drawstyle="steps-post", label="sum over quanta (discrete)")
-    axes[1].loglog(d["n"], d["continuum"], ls="--", label=f"continuum ~ n^-{d['exponents'][0]:.2g}")
+    axes[1].loglog(d["n"], d["continuum"], ls="--", label=rf"continuum $\propto n^{{-{d['exponents'][0]:.2g}}}$")
     axes[1].set_title("their sum is a power law")
     axes[1].set_ylabel("mean loss - a")
     axes[1].legend()
     for ax in axes[:2]:
         ax.set_xlabel("quanta held n = N / C")
-    axes[2].loglog(d["D"], d["loss_D"], label=f"slope -alpha/(alpha+1) = -{d['exponents'][1]:.3g}")
-    axes[2].set_xlabel("training examples D (tau = 10)")
+    axes[2].loglog(d["D"], d["loss_D"], label=rf"slope $-\alpha/(\alpha+1)$ = $-${d['exponents'][1]:.3g}")
+    axes[2].set_xlabel(r"training examples $D$ ($\tau$ = 10)")
     axes[2].set_ylabel("mean loss - a")
     axes[2].set_title("data scaling")
     axes[2].legend()
@@ -258,61 +256,86 @@ def emergence_loss_threshold(fast: bool) -> dict:
 def _(d: dict) -> plt.Figure:
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.3))
     for eta, n_eta in zip(d["eta"], d["threshold_scale"]):
-        (line,) = axes[0].plot(d["loss"], d[f"vs_loss_{eta:g}"], label=f"eta = {eta:g}")
-        axes[1].semilogx(d["N"], d[f"vs_N_{eta:g}"], color=line.get_color(), label=f"N_eta = {n_eta:.2g}")
+        mantissa, exponent = f"{n_eta:.1e}".split("e")
+        (line,) = axes[0].plot(d["loss"], d[f"vs_loss_{eta:g}"], label=rf"$\eta$ = {eta:g}")
+        axes[1].semilogx(d["N"], d[f"vs_N_{eta:g}"], color=line.get_color(),
+                         label=rf"$\eta$ = {eta:g}: $N_\eta = {mantissa}\times10^{{{int(exponent)}}}$")
         axes[1].axvline(n_eta, color=line.get_color(), lw=0.8, ls=":")
     axes[0].invert_xaxis()
-    axes[0].set_xlabel("pre-training loss (decreasing)")
-    axes[0].set_title("at chance until the loss falls below eta")
-    axes[1].set_xlabel("parameters N")
-    axes[1].set_title("the same ability vs N: emerges at N_eta")
+    axes[0].set_xlabel(r"pre-training loss $\mathcal{L}$ (decreasing)")
+    axes[0].set_title(r"at chance until the loss falls below $\eta$")
+    axes[1].set_xlabel(r"parameters $N$")
+    axes[1].set_title(r"the same ability vs $N$: emerges at $N_\eta$ (dotted)")
     for ax in axes:
-        ax.set_ylabel("normalized performance")
-        ax.legend()
+        ax.set_ylabel("normalized performance (0: chance)")
+        ax.legend(loc="upper left")
     return fig
 
 
 # --- multi-task emergence -----------------------------------------------------------------------------------------
 MULTITASK = {"memorization_data": (0.0, 3000.0, 6000.0, 24000.0), "difficulty": (0.7, 1.0, 2.0)}
+MULTITASK_RANGE = {"model_min": 10.0, "model_max": 3000.0}
 
 
-@figure("emergence_multitask", "validation accuracy of an algorithmic task trained with random-label data",
+@figure("emergence_multitask",
+        "normalized validation accuracy of an algorithmic task trained with random-label data vs model size: "
+        "later and sharper with more random labels, much later for a harder task; where the transition sits",
         source="Huang et al. 2024, arXiv 2402.15175, §5 Fig. 8 (shared-capacity two-circuit model)",
-        settings={"algorithmic_data": 3000.0, **MULTITASK})
+        settings={"algorithmic_data": 3000.0, **MULTITASK, **MULTITASK_RANGE})
 def emergence_multitask(fast: bool) -> dict:
     points = 31 if fast else 121
     out: dict[str, np.ndarray] = {}
     cases = [("mem", v, {"memorization_data": v}) for v in MULTITASK["memorization_data"]]
     cases += [("diff", v, {"difficulty": v}) for v in MULTITASK["difficulty"]]
     for kind, value, kw in cases:
-        run = run_emergence(points=points, model_max=10000.0, **kw)
+        run = run_emergence(points=points, **MULTITASK_RANGE, **kw)
         out["model_size"] = run["model_size"]
         key = f"{kind}_{value:g}"
         out[f"{key}_validation"] = run["normalized_validation"]
-        out[f"{key}_fit"] = evaluate("emergence.critical_scale_probability", N=run["model_size"],
-                                     N_c=run["transition_scale"], alpha=run["transition_alpha"])
         out[f"{key}_summary"] = np.array([run["transition_scale"], run["transition_alpha"],
                                           run["predicted_transition_scale"], run["capacity_threshold"]])
+    # Where the transition sits as the random labels grow: the closed-form crossing w_G = w_M, and the size whose
+    # whole capacity the random labels fill.
+    cv = HuangSetting().curve_values()
+    random_labels = np.linspace(0.0, 30000.0, 61)
+    out["random_labels"] = random_labels
+    out["predicted_vs_random"] = evaluate("emergence.multitask_transition_scale", D=3000.0, D_r=random_labels,
+                                          A_mem=cv["A_mem"], mu=cv["mu"], B_crit=cv["B_crit"], nu=cv["nu"])
+    out["filled_vs_random"] = evaluate("huang.dip_window_start", D=random_labels[1:], A_mem=cv["A_mem"],
+                                       mu=cv["mu"])
     return out
 
 
 @emergence_multitask.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for ax, kind, label in ((axes[0], "mem", "D_r"), (axes[1], "diff", "difficulty")):
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    for ax, kind, name in ((axes[0], "mem", "$D_r$"), (axes[1], "diff", "difficulty")):
         for value in MULTITASK["memorization_data" if kind == "mem" else "difficulty"]:
             key = f"{kind}_{value:g}"
             m_c, alpha, predicted, _ = d[f"{key}_summary"]
-            (line,) = ax.semilogx(d["model_size"], d[f"{key}_validation"],
-                                  label=f"{label} = {value:g}: M_c {m_c:.3g}, alpha {alpha:.2g}")
-            ax.semilogx(d["model_size"], d[f"{key}_fit"], color=line.get_color(), ls="--", lw=0.9)
-            ax.axvline(predicted, color=line.get_color(), lw=0.7, ls=":")
-        ax.set_xlabel("model size M (hidden width)")
-        ax.set_ylabel("validation accuracy (normalized)")
-        ax.legend(loc="upper left")
-    axes[0].set_title("more random-label examples D_r: later and sharper\n(dashed: fitted critical-scale law; "
-                      "dotted: w_G = w_M)")
-    axes[1].set_title("harder algorithmic task: much later\n(D_r = 6000)")
+            score = d[f"{key}_validation"]
+            (line,) = ax.semilogx(d["model_size"], score,
+                                  label=rf"{name} = {value:g}: fitted $M_c$ = {m_c:.3g}, $\alpha$ = {alpha:.2g}")
+            at = np.interp(np.log(predicted), np.log(d["model_size"]), score)
+            ax.plot(predicted, at, "o", color=line.get_color(), ms=4)
+        ax.set_xlim(d["model_size"][0], d["model_size"][-1])
+        ax.set_xlabel(r"model size $M$ (hidden width)")
+        ax.set_ylabel("validation accuracy, normalized\n(0: memorizer alone, 1: perfect)")
+        _legend_below(ax)
+    axes[0].set_title("A: more random-label examples $D_r$: later and sharper\n"
+                      r"(dots: $w_G = w_M$, closed form)")
+    axes[1].set_title("B: a harder algorithmic task: much later\n($D_r$ = 6000)")
+    ax = axes[2]
+    ax.plot(d["random_labels"], d["predicted_vs_random"], color="k", label=r"$w_G = w_M$ (closed form)")
+    ax.plot(d["random_labels"][1:], d["filled_vs_random"], color="0.5", ls="--",
+            label=r"random labels fill the capacity, $A M^{\mu} = D_r$")
+    for i, value in enumerate(MULTITASK["memorization_data"]):
+        ax.plot(value, d[f"mem_{value:g}_summary"][0], "s", color=f"C{i}", ms=5,
+                label=r"fitted $M_c$, where the law reaches $1 - 1/e$ (colours as in A)" if i == 0 else None)
+    ax.set_xlabel("random-label examples $D_r$")
+    ax.set_ylabel(r"model size $M$")
+    ax.set_title("C: where the transition sits\n(algorithmic data $D$ = 3000)")
+    _legend_below(ax)
     return fig
 
 
@@ -334,18 +357,18 @@ def _(d: dict) -> plt.Figure:
     axes[0].semilogx(d["scale"], d["accuracy"], color="k", label="expected accuracy")
     for n_test, observed in zip(d["test_size"], d["example_observed"]):
         axes[0].semilogx(d["scale"], observed, marker=".", ms=3, lw=0.8, label=f"{n_test:g} test items")
-    axes[0].set_xlabel("parameters N")
+    axes[0].set_xlabel(r"parameters $N$")
     axes[0].set_yscale("symlog", linthresh=1e-3)
-    axes[0].set_ylabel("exact match (L = 5; linear below 1e-3)")
+    axes[0].set_ylabel(r"exact match ($L$ = 5; linear below $10^{-3}$)")
     axes[0].set_title("one sampled reading per test-set size: exactly 0, then a jump")
     axes[0].legend()
     lo, mid, hi = np.percentile(d["apparent_threshold"], [10, 50, 90], axis=1)
-    axes[1].errorbar(d["test_size"], mid, yerr=[mid - lo, hi - mid], fmt="o", label="first nonzero reading (10-90%)")
-    axes[1].loglog(d["test_size"], d["resolution_scale"], "--", label="resolution scale: Acc = 1 / n_test")
+    axes[1].errorbar(d["test_size"], mid, yerr=[mid - lo, hi - mid], fmt="o", label="first nonzero reading (median, 10–90%)")
+    axes[1].loglog(d["test_size"], d["resolution_scale"], "--", label=r"resolution scale: Acc = $1/n_{\mathrm{test}}$")
     axes[1].set_xscale("log")
     axes[1].set_yscale("log")
     axes[1].set_xlabel("test-set size")
-    axes[1].set_ylabel("apparent emergence scale N")
+    axes[1].set_ylabel(r"apparent emergence scale $N$")
     axes[1].set_title("the apparent threshold moves with the test set")
     axes[1].legend()
     return fig
@@ -368,11 +391,11 @@ def emergence_skill_graph(fast: bool) -> dict:
 @emergence_skill_graph.plot
 def _(d: dict) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    ax.errorbar(d["theta"], d["mc_mean"], yerr=d["mc_std"], fmt="o", ms=3, label="Monte Carlo (random failures)")
+    ax.errorbar(d["theta"], d["mc_mean"], yerr=d["mc_std"], fmt="o", ms=3, label="Monte Carlo (mean ± 1 s.d. over failure sets)")
     ax.plot(d["theta"], d["exact"], label="binomial tail, averaged over degrees")
     ax.plot(d["theta"], np.minimum(d["bound"], 1), ls="--", label="Chernoff bound (reconstruction)")
-    ax.set_xlabel("error fraction theta")
-    ax.set_ylabel("fraction of skills failing >= 1.5 theta")
+    ax.set_xlabel(r"error fraction $\theta$ (text pieces failed)")
+    ax.set_ylabel(r"fraction of skills with failure rate $\geq 1.5\,\theta$")
     ax.set_title("Skill graph: 300 skills, 3000 pieces, 3 skills each")
     ax.legend()
     return fig

@@ -136,20 +136,20 @@ def _read_npz(path: Path) -> dict[str, np.ndarray] | None:
 
 
 def save(fig, out_dir: Path, name: str) -> list[Path]:
-    """Write ``fig`` as ``name``.pdf and ``name``.png (atomically, byte-stable) and close it.
-
-    ``bbox_inches="tight"`` draws every figure twice per format; the tight box is found once here, from a
-    draw at the PNG's resolution, and both files are cropped to it.
-    """
+    """Write ``fig`` as ``name``.pdf and ``name``.png (atomically, byte-stable) and close it."""
     import matplotlib
     import matplotlib.pyplot as plt
 
+    # savefig(bbox_inches="tight") and a layout engine each add a full draw per file. Lay the figure out
+    # once, freeze that layout, find the tight box once, and crop both files to it: one draw per file.
     dpi = matplotlib.rcParams["savefig.dpi"]
     fig.set_dpi(dpi)
-    fig.canvas.draw()
-    # Freeze the layout found by that draw (a constrained layout would be recomputed on every later draw).
-    fig.set_layout_engine("none")
-    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+    renderer = fig.canvas.get_renderer()
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    box = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
     paths = []
     for fmt, metadata in (("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
                           ("png", {"Software": None})):

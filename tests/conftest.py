@@ -1,7 +1,8 @@
-"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (default "ci")."""
+"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (default "ci"); figure data shared by tests."""
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Batched small LAPACK calls (Monte Carlo over repeats) slow down by 10-100x when OpenBLAS threads fight over
@@ -16,3 +17,22 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=400, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def figure_data():
+    """``figure_data(name)``: a registered figure's fast-mode arrays, computed once per test session.
+
+    The figure tests and the figure lint share them (computing every figure's data takes tens of seconds);
+    each call returns copies, so no test sees another's edits.
+    """
+    from figures.registry import data, get_figure
+
+    computed: dict[str, dict] = {}
+
+    def get(name: str) -> dict:
+        if name not in computed:
+            computed[name] = data(get_figure(name), fast=True)[0]
+        return {k: v.copy() for k, v in computed[name].items()}
+
+    return get

@@ -173,8 +173,8 @@ def test_the_shipped_derivations_are_derived_afresh():
     # the whole file is what `--regenerate`, deriving from nothing, writes.
     formulas()  # every module imported: every store known
     shipped = cache._section(cache._shipped(), "derivations")
-    stores = cache.stores()
-    assert sorted(shipped) == sorted(m for m, s in stores.items() if s.builds), f"run `{REGENERATE}`"
+    stores = {m: s for m, s in cache.stores().items() if m.startswith(("theory.", "derivations.")) and s.builds}
+    assert sorted(shipped) == sorted(stores), f"run `{REGENERATE}`"
     for module, store in stores.items():
         assert sorted(shipped[module]) == sorted(store.builds), f"{module}: run `{REGENERATE}`"
         for name, build in store.builds.items():

@@ -84,21 +84,21 @@ def test_console_entry_point_runs_as_a_program():
     assert p.returncode == 2 and "Traceback" not in p.stderr and "c_m" in p.stderr
 
 
-@pytest.mark.parametrize("argv, message", [
-    ([], "required: COMMAND"),
-    (["nosuch"], "invalid choice: 'nosuch'"),
-    (["eval"], "required: name"),
-    (["eval", "grokking.critical_data_size", "--bogus"], "unrecognized arguments: --bogus"),
-    (["simulate", "grokking", "--out"], "--out: expected one argument"),
-    (["formulas", "--json=yes"], "ignored explicit argument"),
-    (["fit", "chinchilla", "--bootstrap", "many"], "--bootstrap"),
+@pytest.mark.parametrize("argv, message, helper", [
+    ([], "required: COMMAND", "circuitcomp"),
+    (["nosuch"], "invalid choice: 'nosuch'", "circuitcomp"),
+    (["eval"], "required: name", "circuitcomp eval"),
+    (["eval", "grokking.critical_data_size", "--bogus"], "unrecognized arguments: --bogus", "circuitcomp"),
+    (["simulate", "grokking", "--out"], "--out: expected one argument", "circuitcomp simulate"),
+    (["formulas", "--json=yes"], "ignored explicit argument", "circuitcomp formulas"),
+    (["fit", "chinchilla", "--bootstrap", "many"], "--bootstrap", "circuitcomp fit"),
 ])
-def test_usage_mistakes_are_one_line_with_a_hint(capsys, argv, message):
-    # argparse's own errors read like every other error: one line, exit 2, pointing at the right --help.
+def test_usage_mistakes_are_one_line_with_a_hint(capsys, argv, message, helper):
+    # argparse's own errors read like every other error: one line, exit 2, pointing at a --help.
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert err.startswith("circuitcomp: error:") and message in err and err.count("\n") == 1
-    assert f"see `circuitcomp{' ' + argv[0] if argv[:1] in (['eval'], ['simulate'], ['fit']) else ''} --help`" in err
+    assert f"(see `{helper} --help`)" in err
 
 
 def _in_a_new_process(argv: list[str]) -> tuple[str, list[str]]:

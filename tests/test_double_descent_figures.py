@@ -83,8 +83,38 @@ def test_ablations_each_remove_the_peak():
     d = compute("dd_ablations")
     peak = d["unablated"].max()
     assert abs(np.log(d["ratio"][np.argmax(d["unablated"])])) < 0.2
-    for key in ("cut", "lead", "clean"):
-        assert d[key].max() < 0.2 * peak
+    for curve in (*d["cut"], d["lead"], d["clean"]):
+        assert curve.max() < 0.2 * peak
+    # The caption's claim: a cut at 1 leaves a bump near P = N, a cut at 3 leaves none (the MSE falls with N).
+    at_one, at_three = d["cut"]
+    near = np.abs(np.log(d["ratio"])) < 0.5
+    assert at_one[near].max() > 1.15 * at_one[0]
+    assert np.all(np.diff(at_three) < 0.05 * at_three[:-1])  # ordered by N: falling, within the sampling noise
+
+
+@pytest.mark.parametrize(("name", "panel", "at"), [
+    ("dd_hastie", 0, 1.0), ("dd_ridge", 0, 1.0), ("dd_misspecified", 0, 1.0), ("dd_bhx", 0, 40),
+    ("dd_random_features", 0, 1.0), ("dd_sample_wise", 0, 100), ("dd_gradient_flow", 1, 1.0),
+])
+def test_divergences_are_drawn_as_divergences(name, panel, at):
+    """Broken at the pole, both branches leaving through the top of the axes, a dashed asymptote there."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    spec = get_figure(name)
+    fig = spec.plot(spec.compute(True))
+    ax = fig.axes[panel]
+    top = ax.get_ylim()[1]
+    lines = [(ln.get_xdata(), ln.get_ydata()) for ln in ax.lines]
+    assert any(np.allclose(x, at) and ln.get_linestyle() == "--" for (x, _), ln in zip(lines, ax.lines))
+    for x, y in ((np.asarray(x, float), np.asarray(y, float)) for x, y in lines):
+        crossing = (x[:-1] - at) * (x[1:] - at) < 0
+        assert not np.any(crossing & (np.maximum(y[:-1], y[1:]) > top))  # never joined across above the axes
+    for side in (np.less_equal, np.greater_equal):  # each branch runs off the top
+        assert any(np.all(side(np.asarray(x, float), at)) and np.max(y) > top for x, y in lines if len(x) > 1)
+    plt.close(fig)
 
 
 @pytest.mark.parametrize("axis", ["model", "sample", "epoch"])

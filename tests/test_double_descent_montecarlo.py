@@ -173,12 +173,47 @@ def test_early_stopping_risk_approximation_improves_with_n(n, theta1, s2, theta2
 
 def test_ablations_remove_the_peak():
     n_train = np.array([5, 10, 15, 18, 20, 22, 25, 30, 40, 60])
-    curves = mc.ablations(mc.rng_from(0), n_train, repeats=40)
+    curves = mc.ablations(mc.rng_from(0), n_train, cutoffs=(1.0, 3.0), repeats=40)
     peak = np.argmax(curves.unablated)
     assert n_train[peak] in (18, 20, 22)  # at the interpolation threshold N = P = 20
-    for ablated in (curves.no_small_singular_values, curves.test_in_leading_subspace, curves.no_residuals):
+    for ablated in (*curves.no_small_singular_values, curves.test_in_leading_subspace, curves.no_residuals):
         assert ablated.max() < 0.2 * curves.unablated.max()
     assert np.all(curves.train_mse[n_train <= 20] < 1e-10)  # interpolation below the threshold
+
+
+def test_a_larger_singular_value_cut_removes_the_remaining_bump():
+    # Kept directions amplify the residuals by 1/s^2 <= 1/cutoff^2: at cutoff 1 a bump stays near N = P, at
+    # cutoff 3 the test MSE only falls as N grows (within the sampling noise).
+    n_train = np.array([6, 10, 14, 17, 20, 24, 29, 35, 60, 120])
+    curves = mc.ablations(mc.rng_from(1), n_train, cutoffs=(1.0, 3.0), repeats=60)
+    at_one, at_three = curves.no_small_singular_values
+    assert at_one[(n_train >= 14) & (n_train <= 29)].max() > 1.15 * at_one[0]  # the bump above the small-N level
+    assert np.all(np.diff(at_three) < 0.05 * at_three[:-1])
+
+
+def test_gradient_descent_by_powers_matches_the_step_by_step_loop():
+    # The iterates come from powers of the one-step map; the plain loop over steps is the independent route.
+    steps = np.array([0, 1, 2, 7, 30, 31, 400])
+    scales, coefs, eta = np.array([1.0, 0.15]), np.array([0.45, 3.0]), np.array([0.1, 0.7])
+    risk = mc.gradient_descent_two_scale(mc.rng_from(5), 12, steps, 0.5, scales, coefs, eta, repeats=7).risk
+    generator = mc.rng_from(5)  # the same draws, in the same order
+    x = generator.standard_normal((7, 12, 2)) * scales
+    y = x @ coefs + np.sqrt(0.5) * generator.standard_normal((7, 12))
+    theta, looped = np.zeros((7, 2)), []
+    for k in range(steps[-1] + 1):
+        if k in steps:
+            looped.append(np.sum(scales**2 * (theta - coefs) ** 2, axis=-1))
+        residual = np.einsum("rni,ri->rn", x, theta) - y
+        theta = theta - eta * np.einsum("rni,rn->ri", x, residual) / 12
+    assert risk == pytest.approx(np.array(looped).T, rel=1e-9)
+
+
+def test_diverging_gradient_descent_gives_inf_never_nan():
+    # Step sizes far beyond 2/(largest Hessian eigenvalue): every run diverges, overflowing within 2000 steps.
+    draws = mc.gradient_descent_two_scale(mc.rng_from(0), 50, np.array([1, 10, 2000]), 1.0, (1.0, 0.15), (0.45, 3.0),
+                                          (30.0, 30.0), repeats=4)
+    assert np.all(draws.risk[:, 1] > draws.risk[:, 0]) and np.all(np.isposinf(draws.risk[:, -1]))
+    assert np.isposinf(mc.Draws.mean(draws.risk)[-1]) and np.isposinf(mc.Draws.se(draws.risk)[-1])
 
 
 def test_seeded_runs_are_reproducible():

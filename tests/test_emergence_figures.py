@@ -45,6 +45,15 @@ def test_multiple_choice_grade_is_stepwise_and_brier_passes_chance_at_the_crosso
     assert np.interp(np.log(1e9), np.log(d["N"]), d["brier"]) == pytest.approx(0.75, abs=0.02)
 
 
+def test_multiple_choice_reference_levels_explain_the_below_chance_start():
+    # A uniform guess over K = 4 options: mass 1/K, Brier (1 - 1/K)^2 + (K - 1)/K^2 = 3/4. All mass spread over the
+    # K - 1 distractors: Brier 1 + (K - 1) (1/(K - 1))^2 = 4/3. Small models sit at the second, worse than guessing.
+    d = compute("emergence_multiple_choice")
+    assert d["levels"] == pytest.approx([1 / 4, 3 / 4, 4 / 3], rel=1e-9)
+    assert d["grade"][0] == 0 < d["levels"][0] and d["mass"][0] < d["levels"][0]
+    assert d["levels"][1] < d["brier"][0] == pytest.approx(4 / 3, abs=0.01)
+
+
 def test_quanta_steps_sum_to_the_continuum_power_law():
     d = compute("emergence_quanta")
     large = d["n"] > 100
@@ -64,6 +73,16 @@ def test_multitask_transition_moves_later_with_memorization_data_and_difficulty(
     mem = [d[f"mem_{v:g}_summary"][0] for v in (0.0, 3000.0, 6000.0, 24000.0)]
     diff = [d[f"diff_{v:g}_summary"][0] for v in (0.7, 1.0, 2.0)]
     assert np.all(np.diff(mem) > 0) and np.all(np.diff(diff) > 0)
+    # The closed-form crossing grows with the random labels and stays above the size they fill.
+    assert np.all(np.diff(d["predicted_vs_random"]) > 0)
+    assert np.all(d["predicted_vs_random"][1:] > d["filled_vs_random"])
+
+
+def test_multitask_normalized_validation_runs_from_zero_to_one():
+    d = compute("emergence_multitask")
+    for key in [k for k in d if k.endswith("_validation")]:
+        score = d[key]
+        assert score.min() >= 0 and score.max() <= 1 and score[-1] > 0.9, key
 
 
 def test_finite_test_thresholds_fall_with_test_set_size():

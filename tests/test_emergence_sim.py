@@ -1,18 +1,26 @@
 """Simulations of emergence: multi-task circuit competition, finite test sets, the skill-graph Monte Carlo.
 
 Routes: scipy's L-BFGS-B on the objective, per point (independent of the package's Newton solver);
-Huang's registered D_crit rule for where the circuits cross;
+Huang's registered D_crit rule for where the circuits cross; the transition scale's defining equations solved
+in 50-digit arithmetic; extreme and random settings through the CLI (exit 0 with finite values or exit 2 naming
+the setting);
 exact binomial probabilities against sampling; linearity of expectation for the skill graph.
 """
 
 import json
 import math
 import subprocess
+import time
+import warnings
 
+import mpmath
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize
 
+from derivations.cli import main
 from derivations.compile import compile_expr
 from derivations.emergence.finite import (
     apparent_threshold,
@@ -123,6 +131,101 @@ def test_experiment_validates_input_and_cli_returns_json():
     assert len(data["validation"]) == 15
 
 
+@pytest.mark.parametrize(("D", "D_r", "A", "mu", "B", "nu"), [
+    (3000.0, 6000.0, 4.5, 2.0, 16856.0, 0.415),
+    (3000.0, 0.0, 4.5, 2.0, 16856.0, 0.415),
+    (10.0, 1e9, 0.3, 1.5, 50.0, 1.7),
+    (3000.0, 6000.0, 4.5, 2.0, 16856.0, 0.02),  # mu/nu = 100: B^(mu/nu) alone is 1e423
+    (1e6, 1e12, 4.5, 3.0, 20.0, 0.01),  # D > B: (B/D)^(1/nu) alone underflows to 0
+])
+def test_transition_scale_solves_its_defining_equations(D, D_r, A, mu, B, nu):
+    # D_crit(M_s) = B M_s^-nu = D fixes the spare size; A M^mu - D_r = A M_s^mu gives the model size.
+    mpmath.mp.dps = 50
+    spare = (mpmath.mpf(B) / D) ** (1 / mpmath.mpf(nu))
+    expected = (spare ** mu + mpmath.mpf(D_r) / A) ** (1 / mpmath.mpf(mu))
+    got = evaluate("emergence.multitask_transition_scale", D=D, D_r=D_r, A_mem=A, mu=mu, B_crit=B, nu=nu)
+    assert got == pytest.approx(float(expected), rel=1e-10)
+
+
+def test_crossing_scale_is_none_where_the_curve_does_not_cross():
+    sizes = np.array([1.0, 2.0, 4.0])
+    assert crossing_scale(sizes, np.array([0.0, 0.1, 0.2]), 0.5) is None  # never reaches the level
+    assert crossing_scale(sizes, np.array([0.6, 0.7, 0.8]), 0.5) is None  # already above at the first size
+    assert crossing_scale(sizes, np.array([0.0, 1.0, 1.0]), 0.5) == pytest.approx(math.sqrt(2.0))
+
+
+def test_normalized_validation_runs_from_the_memorizer_alone_to_one(runs):
+    # The memorizer votes for a wrong class, so alone it scores below chance 1/q: that level, not chance, is 0.
+    for name, run in runs.items():
+        floor = run["memorizer_alone_validation"]
+        assert floor < 1 / SETTING.q, name
+        score = run["normalized_validation"]
+        assert score.min() >= -1e-12 and score.max() <= 1, name
+        assert score == pytest.approx((run["validation"] - floor) / (1 - floor), abs=1e-12)
+    crowded = runs["base"]["model_size"] < runs["base"]["capacity_threshold"]
+    assert runs["base"]["normalized_validation"][crowded] == pytest.approx(0.0, abs=1e-12)
+
+
+# --- the CLI on extreme and random settings: exit 0 with finite values or 2 with a one-line message ----------
+SETTINGS = ("algorithmic_data", "memorization_data", "difficulty", "model_min", "model_max", "points")
+EXTREMES = ("0", "1e-300", "1e300", "inf", "-inf", "nan", "-1", "1e20", "2.5", "1e12")
+
+
+def _simulate(capsys, *assignments: str) -> tuple[int, str, str, float]:
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning on the way is a failure too
+        code = main(["simulate", "emergence", *assignments, "--json"])
+    out, err = capsys.readouterr()
+    return code, out, err, time.perf_counter() - start
+
+
+def _named(err: str) -> str:
+    """The first word of an error message: the setting it is about."""
+    return err.removeprefix("circuitcomp: error: ").split()[0].rstrip(":,")
+
+
+def _finite_or_null(data: dict) -> bool:
+    values = [v for value in data.values() for v in (value if isinstance(value, list) else [value])]
+    return all(v is None or (isinstance(v, float | int) and math.isfinite(v)) for v in values)
+
+
+@pytest.mark.parametrize("value", EXTREMES)
+@pytest.mark.parametrize("key", SETTINGS)
+def test_cli_extreme_setting_exits_cleanly_naming_the_setting(capsys, runs, key, value):
+    code, out, err, seconds = _simulate(capsys, f"{key}={value}")
+    assert seconds < 10
+    if code == 0:
+        assert _finite_or_null(json.loads(out)), (key, value)
+    else:
+        assert code == 2 and err.startswith("circuitcomp: error: ") and err.count("\n") == 1, err
+        # Outside its domain the value itself is named; inside, the message names the settings to change.
+        in_domain = get_experiment("emergence").settings[key].domain.contains(float(value))
+        assert key in err if not in_domain else _named(err) in SETTINGS, err
+
+
+def _log_uniform(lo: float, hi: float) -> st.SearchStrategy:
+    return st.floats(math.log10(lo), math.log10(hi)).map(lambda e: 10.0**e)
+
+
+# capsys is read (and so emptied) after every example: sharing it between examples is safe.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(algorithmic_data=_log_uniform(10, 1e7), memorization_data=st.just(0.0) | _log_uniform(1, 1e8),
+       difficulty=_log_uniform(1e-3, 1e3), model_min=_log_uniform(1, 1e3), model_max=_log_uniform(10, 1e6),
+       points=st.integers(5, 400))
+def test_cli_random_moderate_settings_exit_cleanly(capsys, algorithmic_data, memorization_data, difficulty, model_min,
+                                                   model_max, points):
+    given_settings = {"algorithmic_data": algorithmic_data, "memorization_data": memorization_data,
+                      "difficulty": difficulty, "model_min": model_min, "model_max": model_max, "points": points}
+    code, out, err, seconds = _simulate(capsys, *(f"{k}={v!r}" for k, v in given_settings.items()))
+    assert seconds < 10
+    if code == 0:
+        data = json.loads(out)
+        assert _finite_or_null(data) and min(data["normalized_validation"]) >= -1e-12
+    else:
+        assert code == 2 and err.count("\n") == 1 and _named(err) in SETTINGS, err
+
+
 # --- finite test sets -------------------------------------------------------------------------------------
 def test_binomial_readings_are_zero_with_the_exact_probability():
     rng = np.random.default_rng(np.random.SeedSequence(3))
@@ -198,6 +301,13 @@ def _rng():
     (lambda: run_emergence(model_min=math.nan), "model_min"),
     (lambda: run_emergence(model_max=-10.0), "model_max"),
     (lambda: run_emergence(points=2.5), "points"),
+    (lambda: run_emergence(algorithmic_data=1e300), "algorithmic_data"),
+    (lambda: run_emergence(difficulty=1e-300), "difficulty"),
+    (lambda: run_emergence(model_min=1e-300), "model_min"),
+    (lambda: run_emergence(model_max=1e300), "model_max"),
+    (lambda: run_emergence(model_min=1000.0), "model_min"),
+    (lambda: run_emergence(points=5, model_min=1.0, model_max=1e12), "points"),
+    (lambda: run_emergence(difficulty=1e6), "difficulty"),
     (lambda: fit_critical_scale_law([1.0, -2.0, 3.0], [0.0, 0.5, 1.0]), "model_sizes"),
     (lambda: fit_critical_scale_law([1.0, 2.0, 3.0], [0.0, math.nan, 1.0]), "score"),
     (lambda: crossing_scale([1.0, 2.0], [0.0, math.inf], 0.5), "values"),

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from derivations.ensemble import integrate_ensemble
-from derivations.simulate import Event, simulate
+from derivations.simulate import Event, SimulationError, simulate
 from theory.dynamics import SQUARED_LOSS
 
 EVENTS = {"mem": Event("memorizing_margin", 0.5), "gen": Event("generalizing_margin", 0.5)}
@@ -46,3 +46,9 @@ def test_out_of_domain_parameter_is_named_with_its_domain():
         integrate_ensemble(SQUARED_LOSS, {"D": np.array([10.0, -1.0])}, 10.0)
     with pytest.raises(ValueError, match="lam must be a number"):
         integrate_ensemble(SQUARED_LOSS, {"lam": np.nan}, 10.0)
+
+
+@pytest.mark.parametrize("bound, match", [({"max_steps": 3}, "after 3 steps"), ({"max_seconds": 0.0}, "after 0 s")])
+def test_work_is_bounded(bound, match):
+    with pytest.raises(SimulationError, match=match):
+        integrate_ensemble(SQUARED_LOSS, {"D": np.array([60.0, 100.0])}, 1e5, **bound)

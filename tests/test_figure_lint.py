@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from figures.lint import problems, text_problem
+from figures.registry import STYLE, all_figures
 
 X = np.linspace(0.0, 1.0, 50)
 
@@ -180,3 +181,11 @@ def test_greek_in_an_axis_label_is_reported_under_its_axes():
     ax.set_title("weights")
     ax.set_xlabel("weight decay lam")
     assert problems(fig) == ["axes 0 'weights': bare Greek word 'lam' outside mathtext in 'weight decay lam'"]
+
+
+# --- every registered figure -----------------------------------------------------------------------------
+@pytest.mark.parametrize("spec", all_figures(), ids=lambda spec: spec.name)
+def test_every_figure_passes_the_lint(spec, figure_data):
+    with plt.style.context(str(STYLE)):
+        fig = spec.plot(figure_data(spec.name))
+    assert problems(fig) == []

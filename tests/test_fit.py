@@ -51,6 +51,16 @@ def test_huber_normalizer_matches_quadrature_and_the_replications_formula(delta)
     assert z == pytest.approx(written, rel=1e-12)
 
 
+@pytest.mark.parametrize(("r", "d", "expected"), [
+    (0.5, 1.0, 0.125), (-0.5, 1.0, 0.125),  # quadratic branch r^2/2
+    (3.0, 1.0, 2.5), (-3.0, 2.0, 4.0),      # linear branch delta (|r| - delta/2)
+    (1.0, 1.0, 0.5),                          # the branches meet at |r| = delta
+])
+def test_huber_loss_values(r, d, expected):
+    # Huber 1964: rho(r) = r^2/2 for |r| <= delta, delta |r| - delta^2/2 beyond.
+    assert evaluate("fit.huber_loss", residual=r, huber_delta=d) == pytest.approx(expected, rel=1e-15)
+
+
 @given(st.floats(1e7, 1e12), st.floats(1e8, 1e13))
 def test_log_prediction_is_the_log_of_the_chinchilla_loss(n, d):
     log_pred = evaluate("fit.log_loss_prediction", log_N=math.log(n), log_D=math.log(d), log_A=TRUTH[0],

@@ -10,7 +10,10 @@ Three axes (``axis=model|sample|epoch``):
 
 Each returns the grid, the Monte Carlo mean and standard error (with bias and variance where the
 estimator defines them; the noise floor sigma2 is reported separately and excluded from the risks),
-the closed form on the grid and the peak of both curves.
+the closed form on the grid and the peak of both curves. On the epoch axis a draw whose Hessian makes
+the step too large diverges (possible at very small n): its risk is +inf, counted in ``diverged_repeats``.
+Every setting has a stated maximum and a run's memory and work are bounded before it starts, so bad or
+oversized input fails at once with a message naming the setting.
 """
 
 from __future__ import annotations
@@ -84,9 +87,10 @@ def epoch_sweep(n: int, sigma2: float, repeats: int, points: int, steps: float, 
     draws = mc.gradient_descent_two_scale(mc.rng_from(seed), n, grid, sigma2, (hy["s1"], hy["s2"]),
                                           (hy["theta_1"], hy["theta_2"]), (hy["eta1"], hy["eta2"]), repeats)
     closed = evaluate("double_descent.early_stopping_risk", k=grid, n=n, sigma2=sigma2, **hy)
-    mean = draws.risk.mean(axis=0)
+    mean = mc.Draws.mean(draws.risk)  # +inf where some draw's steps were too large and gradient descent diverged
     return {
         "axis": "epoch", "grid": grid, "mc_risk": mean, "mc_se": mc.Draws.se(draws.risk), "noise": sigma2,
+        "diverged_repeats": int(np.sum(np.isinf(draws.risk[:, -1]))),
         "closed_form_risk": closed, "peak": _peak(grid, mean, interior=True),
         "peak_predicted": _peak(grid, closed, interior=True),
         "closed_form": "Heckel-Yilmaz large-n approximation (exact as n/d -> oo)",

@@ -32,13 +32,14 @@ class Draws:
 
     @staticmethod
     def mean(values: np.ndarray) -> np.ndarray:
-        return np.mean(values, axis=0)
+        with np.errstate(over="ignore"):  # a sum past the float range is an infinite mean, reported as inf
+            return np.mean(values, axis=0)
 
     @staticmethod
     def se(values: np.ndarray) -> np.ndarray:
         """Standard error of the mean over repeats (+inf where a repeat is +inf: a diverged run, never NaN)."""
         finite = np.all(np.isfinite(values), axis=0)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
             spread = np.std(values, axis=0, ddof=1)
         return np.where(finite, spread, np.inf) / np.sqrt(values.shape[0])
 

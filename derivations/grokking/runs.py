@@ -13,18 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derivations.compile import compile_model
 from derivations.evaluate import evaluate
 from derivations.experiments import Setting, experiment
 
 # Registers the family's closed forms before the first evaluate(): the registry's lazy family import would
 # otherwise import phases, which imports this half-initialized module.
 from derivations.grokking import forms  # noqa: F401
-from derivations.simulate import Event, SimulationError, Trajectory, simulate
+from derivations.simulate import Event, SimulationError, Trajectory, resolve_values, simulate
 from theory.dynamics import SQUARED_LOSS
 from theory.symbols import Domain
 
 Y, C_M, C_G = 1.0, 0.1, 5.0  # target margin and costs: D_crit = c_g / c_m = 50 examples
 CRITICAL_DATA_SIZE = evaluate("grokking.critical_data_size", c_m=C_M, c_g=C_G)
+SILENT_LOG_MARGIN = -700.0  # log of a margin (1e-304) too small to enter any rate in double precision
 BASE_HORIZON = 1e5  # steps at lr = 1: long enough for grokking at data_ratio >= 1.1 with lam = 0.01
 
 EVENTS = {
@@ -53,7 +55,9 @@ def model_values(data_ratio: float, weight_decay: float, lr: float, rate_ratio: 
 def _formula_or_none(name: str, values: dict, keys: list[str]) -> float | None:
     """A closed form where its constraints hold, else None (the form does not apply)."""
     try:
-        return evaluate(name, **{k: values[k] for k in keys})
+        # Far out in the domain a constraint's product (D c_m lam) may overflow to inf: still decided correctly.
+        with np.errstate(over="ignore"):
+            return evaluate(name, **{k: values[k] for k in keys})
     except ValueError:
         return None
 
@@ -69,31 +73,57 @@ def predictions(values: dict) -> dict[str, float | None]:
 
 
 def _concat(first: Trajectory, second: Trajectory, offset: float) -> Trajectory:
-    """One trajectory of both phases; the second was simulated in its own time from 0 and starts at ``offset``."""
+    """One trajectory of both phases; the second was simulated in its own time from 0 and starts at ``offset``
+    (its first point repeats the first phase's last unless a silent drift was skipped in between)."""
+    keep = 0 if offset > first.t[-1] else 1
     shift = {k: None if v is None else offset + v for k, v in second.events.items()}
     return Trajectory(
         model=first.model,
-        t=np.concatenate([first.t, offset + second.t[1:]]),
-        u=np.concatenate([first.u, second.u[:, 1:]], axis=1),
-        observables={k: np.concatenate([v, second.observables[k][1:]]) for k, v in first.observables.items()},
+        t=np.concatenate([first.t, offset + second.t[keep:]]),
+        u=np.concatenate([first.u, second.u[:, keep:]], axis=1),
+        observables={k: np.concatenate([v, second.observables[k][keep:]]) for k, v in first.observables.items()},
         events={**first.events, **shift},
         values=first.values,
-        info={"switch_time": offset, "retrain_values": second.values},
+        info={"switch_time": first.t[-1], "retrain_values": second.values},
     )
 
 
+def _skip_silent_drift(u: np.ndarray, values: dict, duration: float) -> tuple[np.ndarray, float]:
+    """Jump over the stretch where a vanished circuit's log margin climbs back linearly; (state after, its length).
+
+    Below ``SILENT_LOG_MARGIN`` a margin (< 1e-304) enters no rate in double precision, so while the other
+    coordinate sits at its stable fixed point every rate is constant and the climb is exactly linear.
+    Integrating it instead would start from a log margin as low as -1e300, where the solver's relative
+    tolerance (1e-9 of it) could not resolve the regrowth at its end. No jump (length 0) otherwise.
+    """
+    compiled = compile_model(SQUARED_LOSS)
+    params = compiled.parameter_values(resolve_values(SQUARED_LOSS, values))
+    rates = np.asarray(compiled.rhs(0.0, u, *params), dtype=float)
+    stiffness = np.diag(np.asarray(compiled.jac(0.0, u, *params), dtype=float))
+    silent = u < SILENT_LOG_MARGIN
+    settled = np.all(stiffness[~silent] < 0) and np.all(np.abs(rates[~silent]) <= 1e-9 * -stiffness[~silent])
+    if silent.sum() != 1 or not settled or rates[silent][0] <= 0:
+        return u, 0.0
+    length = float((SILENT_LOG_MARGIN - u[silent][0]) / rates[silent][0])
+    if length >= duration:
+        return u, 0.0
+    return np.where(silent, SILENT_LOG_MARGIN, u), length
+
+
 def _farthest_from_defaults(given: dict[str, float]) -> str:
-    """The two settings farthest (in decades) from their defaults: the likeliest cause of a run that cannot finish."""
+    """The settings farthest (in decades) from their defaults: the likeliest cause of a run that cannot finish."""
     defaults = {key: s.default for key, s in SETTINGS.items() if isinstance(s.default, float)}
     defaults["horizon"] = BASE_HORIZON / given.get("lr", 1.0)
     defaults["retrain_ratio"] = defaults["data_ratio"]
     decades = {key: abs(math.log10(value / defaults[key])) for key, value in given.items()
                if key in defaults and value > 0 and math.isfinite(value) and value != defaults[key]}
-    ranked = sorted(decades, key=decades.get, reverse=True)[:2]
-    return " and ".join(f"{key}={given[key]:g}" for key in ranked) or "these settings"
+    ranked = sorted(decades, key=decades.get, reverse=True)
+    # Settings within a decade of their defaults are named only when nothing else is far off.
+    named = [key for key in ranked if decades[key] >= 1][:2] or ranked[:1]
+    return " and ".join(f"{key}={given[key]:g}" for key in named) or "these settings"
 
 
-def _check_finite(**derived: float) -> None:
+def _check_finite(**derived: tuple[float, str]) -> None:
     """Derived model values must be representable; a ValueError names the settings they come from."""
     for name, (value, settings) in derived.items():
         if not (math.isfinite(value) and value > 0):
@@ -164,8 +194,9 @@ def run_grokking(
     t_ungrok_predicted = _formula_or_none("grokking.t_ungrok", start, ["m_s", "g_s", *keys])
     duration = 2 * max(horizon, t_ungrok_predicted or 0.0)
     _check_finite(retraining_horizon=(duration, "horizon"))
-    second = _phase(duration, retrain, given, u0=first.u[:, -1], events=UNGROK, n_points=n_points)
-    t_ungrok = second.events["t_ungrok"]
+    start, skipped = _skip_silent_drift(first.u[:, -1], retrain, duration)
+    second = _phase(duration - skipped, retrain, given, u0=start, events=UNGROK, n_points=n_points)
+    t_ungrok = None if second.events["t_ungrok"] is None else skipped + second.events["t_ungrok"]
     summary.update({
         "retrain_ratio": retrain_ratio,
         "grokked_test_accuracy": summary["final_test_accuracy"],
@@ -175,7 +206,7 @@ def run_grokking(
         "final_train_accuracy": second.final("train_accuracy"),
         "final_test_accuracy": second.final("test_accuracy"),
     })
-    return GrokkingRun(_concat(first, second, horizon), summary)
+    return GrokkingRun(_concat(first, second, horizon + skipped), summary)
 
 
 # Declared domains: where the run is integrated in double precision. One example at least (D >= 1); weight decay
