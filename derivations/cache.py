@@ -4,8 +4,8 @@ A forms module asks its store for each result: ``value = store("name", lambda: s
 ``store.save()``. The answer comes from, in order:
 
 1. ``derivations/derived.json``, shipped with the package and written by
-   ``python -m derivations.cache --regenerate``, which derives everything afresh (the tests derive every
-   entry again and compare, so SymPy stays the one source of truth);
+   ``python -m derivations.cache --regenerate``, which derives everything afresh (``--check``, run by
+   the tests, derives again and compares, so SymPy stays the one source of truth);
 2. the user's cache, one file per module in ``$CIRCUITCOMP_CACHE`` or ``~/.cache/circuit-competition``;
 3. the derivation itself, whose result then goes into the user's cache.
 
@@ -113,7 +113,6 @@ class Derivations:
     def __init__(self, module: str) -> None:
         folder = _folder()
         self.module = module
-        self.builds: dict[str, Callable[[], Any]] = {}  # every entry's derivation, for the tests and --regenerate
         self._values: dict[str, Any] = {}
         self._new: dict[str, Any] = {}
         self._path = None if folder is None else folder / f"{module}-{source_key()}.json"
@@ -124,7 +123,6 @@ class Derivations:
         _STORES[module] = self
 
     def __call__(self, name: str, build: Callable[[], Any]) -> Any:
-        self.builds[name] = build
         if name not in self._values:
             value = self._stored(name)
             if value is _MISSING:
@@ -167,11 +165,6 @@ class Derivations:
             pass
 
 
-def stores() -> dict[str, Derivations]:
-    """The store of every module imported so far, by module name."""
-    return dict(_STORES)
-
-
 def shipped_records() -> dict[str, dict] | None:
     """Every registered formula's ``as_dict()`` by name, as shipped; None when stale, absent or switched off."""
     if _folder() is None:
@@ -195,12 +188,12 @@ def shipped_formula(name: str):
     return formula if isinstance(formula, Formula) and formula.name == name else None
 
 
-def regenerate(path: Path = SHIPPED) -> None:
-    """Derive everything afresh and write the shipped file (run with the caches off: see :func:`main`)."""
+def _fresh() -> dict:
+    """The shipped file's content derived from nothing (the caches must be off: see :func:`main`)."""
     from theory.registry import formulas
 
     if _folder() is not None:
-        raise RuntimeError("regenerate derives afresh: set CIRCUITCOMP_CACHE=off first")
+        raise RuntimeError("deriving afresh needs CIRCUITCOMP_CACHE=off")
     listed = formulas()  # imports every module: every store fills, every formula registers
     document = {
         "key": _sources_hash(_PACKAGES),
@@ -211,17 +204,47 @@ def regenerate(path: Path = SHIPPED) -> None:
     unstorable = [name for name, entry in document["formulas"].items() if entry["formula"] is None]
     if unstorable:
         raise FormatError(f"formulas that do not survive a JSON round trip: {', '.join(unstorable)}")
-    _write(path, document)
+    return document
+
+
+def _entries(document: dict) -> dict[str, Any]:
+    """Every stored derivation and formula of a document, by a readable name."""
+    entries = {f"formula {name}": entry for name, entry in _section(document, "formulas").items()}
+    for module, values in _section(document, "derivations").items():
+        entries.update((f"{module}: {name}", tree) for name, tree in values.items())
+    return entries
+
+
+def check(path: Path = SHIPPED) -> list[str]:
+    """What in the shipped file differs from a fresh derivation (structurally); empty when nothing does."""
+    fresh = _fresh()
+    shipped = _read(path, fresh["key"])
+    if not shipped:
+        return [f"{path.name} is missing, damaged, or derived from other sources"]
+    old, new = _entries(shipped), _entries(fresh)
+    differ = [name for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name)]
+    if differ and shipped.get("sympy") != fresh["sympy"]:
+        differ.append(f"(shipped with SymPy {shipped.get('sympy')}, derived now with SymPy {fresh['sympy']})")
+    return differ
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m derivations.cache", description=__doc__.split("\n")[0])
-    parser.add_argument("--regenerate", action="store_true", required=True,
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--regenerate", action="store_true",
                         help=f"derive every stored result and the formula registry afresh into {SHIPPED.name}")
-    parser.parse_args(argv)
-    regenerate()
-    print(f"wrote {SHIPPED}")
-    return 0
+    action.add_argument("--check", action="store_true",
+                        help=f"derive afresh and compare with {SHIPPED.name}; exit 1 if anything differs")
+    if parser.parse_args(argv).regenerate:
+        _write(SHIPPED, _fresh())
+        print(f"wrote {SHIPPED}")
+        return 0
+    differ = check()
+    for name in differ:
+        print(f"differs from a fresh derivation: {name}")
+    if differ:
+        print("run `python -m derivations.cache --regenerate`")
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.integrate import OdeSolution
-from scipy.integrate._ivp.ivp import METHODS
+from scipy.integrate import BDF, DOP853, LSODA, RK23, RK45, OdeSolution, Radau
 from scipy.optimize import brentq
 
 from derivations.atomic import atomic_open
@@ -33,15 +32,16 @@ from derivations.evaluate import check_domain
 from theory.dynamics import Model
 from theory.symbols import info
 
-MAX_STEPS = 20_000  # an ordinary run takes a few hundred; a stuck one would take millions
-MAX_SECONDS = 10.0
+MAX_STEPS = 50_000  # an ordinary run takes hundreds to ~11000 (LSODA in its non-stiff mode); a stuck one, millions
+MAX_SECONDS = 5.0  # per call; on a quiet machine 50000 steps take about 3 s
 MAX_RESTARTS = 5
-MAX_TIME_SCALES = 1e300  # span x fastest rate: beyond, the solver's step-times-rate products overflow
+MAX_TIME_SCALES = 1e306  # span x fastest rate: beyond, the solver's step-times-rate products overflow
 # A non-finite rate from a trial state (exp overflow far beyond the physical range) is replaced by this
 # finite huge value: the step's error estimate explodes and the solver rejects the step and shrinks it,
 # where a NaN would compare as "not too large" and be accepted.
 _REJECT = 1e100
 TRAJECTORY_SUFFIXES = (".csv", ".npz")
+METHODS = {solver.__name__: solver for solver in (LSODA, BDF, Radau, RK45, RK23, DOP853)}
 
 
 class SimulationError(ValueError):
@@ -130,8 +130,8 @@ def _time_unit(compiled: CompiledModel, start: np.ndarray, params: tuple, span: 
 
     The solver's steps then range from about 1/sqrt(n) to sqrt(n) units, n = span x fastest initial rate,
     whatever the learning rate or horizon: a learning rate of 1e300 gives no subnormal first step and a
-    horizon of 1e300 no step beyond the solver's range (its internal products of steps and rates overflow
-    near 1e300). The number of steps depends on n alone, as it does at ordinary scales.
+    horizon of 1e300 no step beyond the solver's range. The work depends on n alone, as it does at ordinary
+    scales; beyond ``MAX_TIME_SCALES`` the solver's own products of steps and rates would overflow.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         rate = max(np.max(np.abs(compiled.rhs(0.0, start, *params))), np.max(np.abs(compiled.jac(0.0, start, *params))))
@@ -142,9 +142,13 @@ def _time_unit(compiled: CompiledModel, start: np.ndarray, params: tuple, span: 
 
 
 def _guarded(func, unit: float, params: tuple):
+    """``func`` in the solver's time unit, with non-finite values made huge (see ``_REJECT``).
+
+    Called under ``_solve``'s ``np.errstate``: one per run, not one per call (it would double the cost).
+    """
+
     def call(tau: float, u: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = unit * np.asarray(func(tau, u, *params), dtype=float)
+        out = unit * np.asarray(func(tau, u, *params), dtype=float)
         return out if np.isfinite(out).all() else np.nan_to_num(out, nan=_REJECT, posinf=_REJECT, neginf=-_REJECT)
 
     return call
@@ -166,20 +170,21 @@ def _solve(compiled: CompiledModel, params: tuple, start: np.ndarray, unit: floa
     (at most ``MAX_RESTARTS`` times): its step-size history, not the model, made it jump too far.
     """
     fun, jac = _guarded(compiled.rhs, unit, params), _guarded(compiled.jac, unit, params)
-    # LSODA's own first step: a forced small one can leave it in its non-stiff mode for thousands of steps.
-    solver = METHODS[method](fun, 0.0, start, tau_end, rtol=rtol, atol=atol, jac=jac)
     times, pieces, last, restarts = [0.0], [], start, 0
     deadline = time.perf_counter() + max_seconds
     # LSODA warns on stderr before it fails; a failure is handled here (a restart, or one SimulationError).
-    with warnings.catch_warnings():
+    # Trial states may overflow exp(): the guarded rates turn that into a rejected step, silently.
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", UserWarning)
+        # LSODA's own first step: a forced small one can leave it in its non-stiff mode for thousands of steps.
+        solver = METHODS[method](fun, 0.0, start, tau_end, rtol=rtol, atol=atol, jac=jac)
         while solver.status == "running":
             if len(pieces) >= max_steps or time.perf_counter() > deadline:
                 bound = f"{max_steps} steps" if len(pieces) >= max_steps else f"{max_seconds:g} s"
                 raise SimulationError(f"stopped after {bound} at {times[-1] / tau_end:.3g} of the horizon")
             message = solver.step()
             failure = (f"the solver failed ({message})" if solver.status == "failed" else
-                       "the state overflowed double precision" if not np.all(np.isfinite(solver.y)) else
+                       "the state overflowed double precision" if not np.isfinite(solver.y).all() else
                        "a transition is shorter than the resolution of time there" if solver.t <= times[-1] else None)
             if failure is not None:
                 if restarts == MAX_RESTARTS:
@@ -268,5 +273,5 @@ def simulate(
         found[name] = None if crossing is None else float(t_start + unit * crossing)
     return Trajectory(
         model=model.name, t=t, u=u, observables=observables, events=found,
-        values={s.name: float(v) for s, v in resolved.items()}, info={"steps": steps, "time_unit": unit},
+        values={s.name: float(v) for s, v in resolved.items()}, info={"steps": steps, "time_unit": float(unit)},
     )

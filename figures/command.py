@@ -49,7 +49,7 @@ def handler(args: argparse.Namespace) -> int:
     print(f"rendering {len(specs)} figure{'s' if len(specs) != 1 else ''} into {out}", flush=True)
     start = time.perf_counter()
     for i, r in enumerate(render_all([s.name for s in specs], out, args.fast, not args.no_cache, jobs), 1):
-        source = "cached data" if r.cached else "computed"
+        source = "up to date" if not r.drawn else "cached data" if r.cached else "computed"
         print(f"[{i}/{len(specs)}] {r.name}: {source}, {r.seconds:.1f} s -> {r.paths[0].name}, {r.paths[1].name}",
               flush=True)
     print(f"{len(specs)} figure{'s' if len(specs) != 1 else ''} in {time.perf_counter() - start:.1f} s, "

@@ -268,7 +268,8 @@ def _(d: dict) -> plt.Figure:
     axes[1].set_title(r"the same ability vs $N$: emerges at $N_\eta$ (dotted)")
     for ax in axes:
         ax.set_ylabel("normalized performance (0: chance)")
-        ax.legend(loc="upper left")
+    axes[0].legend(loc="upper left")
+    _legend_below(axes[1])
     return fig
 
 
@@ -363,7 +364,8 @@ def _(d: dict) -> plt.Figure:
     axes[0].set_title("one sampled reading per test-set size: exactly 0, then a jump")
     axes[0].legend()
     lo, mid, hi = np.percentile(d["apparent_threshold"], [10, 50, 90], axis=1)
-    axes[1].errorbar(d["test_size"], mid, yerr=[mid - lo, hi - mid], fmt="o", label="first nonzero reading (median, 10–90%)")
+    axes[1].errorbar(d["test_size"], mid, yerr=[mid - lo, hi - mid], fmt="o",
+                     label="first nonzero reading (median, 10–90%)")
     axes[1].loglog(d["test_size"], d["resolution_scale"], "--", label=r"resolution scale: Acc = $1/n_{\mathrm{test}}$")
     axes[1].set_xscale("log")
     axes[1].set_yscale("log")
@@ -391,7 +393,8 @@ def emergence_skill_graph(fast: bool) -> dict:
 @emergence_skill_graph.plot
 def _(d: dict) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(5.5, 3.4))
-    ax.errorbar(d["theta"], d["mc_mean"], yerr=d["mc_std"], fmt="o", ms=3, label="Monte Carlo (mean ± 1 s.d. over failure sets)")
+    ax.errorbar(d["theta"], d["mc_mean"], yerr=d["mc_std"], fmt="o", ms=3,
+                label="Monte Carlo (mean ± 1 s.d. over failure sets)")
     ax.plot(d["theta"], d["exact"], label="binomial tail, averaged over degrees")
     ax.plot(d["theta"], np.minimum(d["bound"], 1), ls="--", label="Chernoff bound (reconstruction)")
     ax.set_xlabel(r"error fraction $\theta$ (text pieces failed)")

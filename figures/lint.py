@@ -84,7 +84,8 @@ def _axes_names(all_axes: list[Axes]) -> dict[Axes, str]:
     names = {}
     for i, ax in enumerate(all_axes):
         cb = _colorbar(ax)
-        title = ax.get_title() or ax.get_title("left") or ax.get_title("right")
+        # A secondary axis (secondary_xaxis) is axes-like but has no title of its own.
+        title = "".join(ax.get_title(loc) for loc in ("center", "left", "right")) if hasattr(ax, "get_title") else ""
         if cb is not None:
             names[ax] = f"colorbar axes {i}"
         else:
@@ -255,8 +256,8 @@ def _label_problems(fig: Figure, ax: Axes) -> list[str]:
     if not _has_data(ax) or not ax.axison:
         return []
     found = []
-    for name, axis, siblings, sup in (("x", ax.xaxis, ax.get_shared_x_axes(), fig._supxlabel),
-                                      ("y", ax.yaxis, ax.get_shared_y_axes(), fig._supylabel)):
+    for name, axis, siblings, sup in (("x", ax.xaxis, ax.get_shared_x_axes(), getattr(fig, "_supxlabel", None)),
+                                      ("y", ax.yaxis, ax.get_shared_y_axes(), getattr(fig, "_supylabel", None))):
         if not axis.get_visible() or axis.get_label_text().strip():
             continue
         if sup is not None and sup.get_text().strip():

@@ -22,7 +22,11 @@ from derivations.atomic import atomic_open, atomic_path
 from derivations.cache import source_key
 
 STYLE = Path(__file__).with_name("style.mplstyle")
-CACHE_FOLDER = ".cache"  # inside the output folder: the data behind each figure, as .npz
+CACHE_FOLDER = ".cache"  # inside the output folder: each figure's data (.npz) and a record of its files (.json)
+FORMATS = ("pdf", "png")
+# No dates, versions or tool names in the files: the same figure gives the same bytes on every run.
+_METADATA = {"pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+             "png": {"Software": None}}
 
 
 @dataclass(frozen=True)
@@ -96,12 +100,14 @@ def get_figure(name: str) -> FigureSpec:
 
 @dataclass(frozen=True)
 class Rendered:
-    """One rendered figure: its files, the seconds taken, and whether its data came from the cache."""
+    """One rendered figure: its files, the seconds taken, whether its data came from the cache, and
+    whether it was drawn (False: the files on disk were already exactly what a drawing would write)."""
 
     name: str
     paths: list[Path]
     seconds: float
     cached: bool
+    drawn: bool = True
 
 
 def data(spec: FigureSpec, fast: bool, cache_dir: Path | None = None,
@@ -151,11 +157,10 @@ def save(fig, out_dir: Path, name: str) -> list[Path]:
         fig.set_layout_engine(None)
     box = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
     paths = []
-    for fmt, metadata in (("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}),
-                          ("png", {"Software": None})):
+    for fmt in FORMATS:
         path = out_dir / f"{name}.{fmt}"
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches=box, metadata=metadata)
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches=box, metadata=_METADATA[fmt])
         paths.append(path)
     plt.close(fig)
     return paths
@@ -164,7 +169,9 @@ def save(fig, out_dir: Path, name: str) -> list[Path]:
 def render(spec: FigureSpec, out_dir: Path, fast: bool = False, use_cache: bool = True) -> Rendered:
     """Compute (or load from ``out_dir/.cache``) and save the figure as PDF and PNG.
 
-    ``use_cache=False`` recomputes and refreshes the cached data.
+    With ``use_cache`` a figure whose files are unchanged since this package wrote them from the same
+    data, code, style and Matplotlib settings is not drawn again. ``use_cache=False`` recomputes the data
+    (refreshing the cache) and redraws.
     """
     import matplotlib
 
@@ -172,8 +179,42 @@ def render(spec: FigureSpec, out_dir: Path, fast: bool = False, use_cache: bool 
     import matplotlib.pyplot as plt
 
     start = time.perf_counter()
-    arrays, cached = data(spec, fast, out_dir / CACHE_FOLDER, read_cache=use_cache)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = out_dir / CACHE_FOLDER
+    paths = [out_dir / f"{spec.name}.{fmt}" for fmt in FORMATS]
+    stamp_path = cache_dir / f"{spec.name}.json"
     with plt.style.context(str(STYLE)):
+        stamp = {"key": _render_key(spec, fast)}
+        if use_cache and _read_json(stamp_path) == {**stamp, **_digests(paths)}:
+            return Rendered(spec.name, paths, time.perf_counter() - start, cached=True, drawn=False)
+        arrays, cached = data(spec, fast, cache_dir, read_cache=use_cache)
+        out_dir.mkdir(parents=True, exist_ok=True)
         paths = save(spec.plot(arrays), out_dir, spec.name)
+    with contextlib.suppress(OSError), atomic_open(stamp_path, "w") as fh:
+        json.dump({**stamp, **_digests(paths)}, fh)
     return Rendered(spec.name, paths, time.perf_counter() - start, cached)
+
+
+def _render_key(spec: FigureSpec, fast: bool) -> str:
+    """What the files depend on: the data's key, and every Matplotlib setting in force (style included)."""
+    import matplotlib
+
+    settings = json.dumps({k: str(v) for k, v in sorted(matplotlib.rcParams.items())})
+    blob = f"{spec.key(fast)} {matplotlib.__version__} {settings}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _digests(paths: list[Path]) -> dict[str, str | None]:
+    def digest(path: Path) -> str | None:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None
+
+    return {path.name: digest(path) for path in paths}
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):  # missing or damaged: treated as no record, so the figure is redrawn
+        return None

@@ -1,6 +1,9 @@
-"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (default "ci"); figure data shared by tests."""
+"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (default "ci"); figure data shared by
+tests; the background check of the shipped derivations."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -36,3 +39,20 @@ def figure_data():
         return {k: v.copy() for k, v in computed[name].items()}
 
     return get
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_derivations_check(request):
+    """The process deriving everything afresh to compare with derivations/derived.json (tests/test_cache.py).
+
+    It takes about 10 s of CPU, so it starts with the session when that test is selected and runs on the
+    other core while the rest of the suite runs.
+    """
+    if not any(item.name == "test_the_shipped_file_is_a_fresh_derivation" for item in request.session.items):
+        yield None
+        return
+    process = subprocess.Popen([sys.executable, "-m", "derivations.cache", "--check"], text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    yield process
+    process.kill()
+    process.communicate()

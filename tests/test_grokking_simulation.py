@@ -121,3 +121,23 @@ def test_balance_of_the_product_parameterization_is_conserved_along_runs(lam, s_
     g1, g2, m1, m2 = tr.u
     assert np.max(np.abs(g2**2 - g1**2 - s_G**2)) < 1e-6 * (1 + np.max(g2**2))
     assert np.max(np.abs(m2**2 - m1**2 - 1.0)) < 1e-6 * (1 + np.max(m2**2))
+
+
+@pytest.fixture(scope="module")
+def ungrok_reference():
+    """Ungrokking after a first phase of 6e4 steps (memorizer margin ~e^-540), integrated throughout."""
+    return run_grokking(data_ratio=2, retrain_ratio=0.5, horizon=6e4, n_points=50).summary
+
+
+@pytest.mark.parametrize("horizon", [2e5, 1e200])
+def test_ungrokking_after_a_first_phase_too_long_to_represent_the_memorizer(horizon, ungrok_reference):
+    # Past its transient the first phase lowers the memorizer's log margin at its invasion rate r1 < 0 (D = 100);
+    # on the smaller set (D = 25) it climbs back at r2 > 0. So the ungrokking time grows by -r1 / r2 per extra
+    # first-phase step. The longer runs leave a margin below double precision (e^-2000, e^-1e198), whose silent
+    # climb is skipped exactly; the reference is integrated throughout.
+    r1, r2 = (evaluate("grokking.memorizer_invasion_rate", eta_m=1.0, lam=0.01, c_m=0.1, c_g=5.0, D=d)
+              for d in (100, 25))
+    s = run_grokking(data_ratio=2, retrain_ratio=0.5, horizon=horizon, n_points=50).summary
+    assert s["grokked_test_accuracy"] > 0.95 and s["final_test_accuracy"] < 0.05
+    expected = ungrok_reference["t_ungrok"] - r1 / r2 * (horizon - 6e4)
+    assert s["t_ungrok"] == pytest.approx(expected, rel=1e-6)

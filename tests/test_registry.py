@@ -1,15 +1,27 @@
 """The formula registry's contract, for every registered formula: cited, described, parameters covering the
 expression's symbols with domains, LaTeX; registration and evaluation refuse what they cannot honour."""
 
+import math
+
 import numpy as np
 import pytest
 import sympy as sp
 
 from derivations.evaluate import evaluate
+from theory import registry
 from theory.registry import formulas, get, register
 from theory.symbols import NONNEGATIVE, POSITIVE, Domain, declare
 
 ALL = formulas()
+
+
+@pytest.fixture(autouse=True)
+def registry_left_as_found():
+    """Formulas registered by a test are removed after it, so no ``test.*`` entry leaks into other tests."""
+    before = set(registry._REGISTRY)
+    yield
+    for name in set(registry._REGISTRY) - before:
+        del registry._REGISTRY[name]
 
 
 @pytest.mark.parametrize("formula", ALL, ids=[f.name for f in ALL])
@@ -51,12 +63,30 @@ def test_evaluation_broadcasts_and_never_returns_nan():
     assert d == pytest.approx([50.0, 25.0])
     z = declare("z_test", "z", "a real test symbol", real=True)
     formula = register("test.log", sp.log(z), [z], source="none (test)", description="log, undefined for z < 0")
-    with pytest.raises(ValueError, match="undefined"):
+    with pytest.raises(ValueError, match="undefined at z_test=-1"):
         evaluate(formula, z_test=-1.0)
     with pytest.raises(ValueError, match="z_test must be a number, got NaN"):
         evaluate(formula, z_test=float("nan"))
     with pytest.raises(ValueError, match=r"z_test must be in \(-inf, inf\)"):
         evaluate(formula, z_test=float("inf"))
+
+
+def test_an_overflow_is_an_error_and_only_a_declared_divergence_is_inf():
+    x = declare("x_test", "x", "a nonnegative test symbol", nonnegative=True)
+    power = register("test.power", sp.exp(x), [x], source="none (test)", description="e^x, finite for every x")
+    assert evaluate(power, x_test=700.0) == pytest.approx(math.exp(700.0))
+    with pytest.raises(ValueError, match=r"exceeds the double-precision range .* at x_test=710$"):
+        evaluate(power, x_test=np.array([1.0, 710.0]))
+    pole = register("test.pole", 1 / x, [x], source="none (test)", description="1/x", diverges="at x = 0")
+    assert evaluate(pole, x_test=0.0) == math.inf
+    negative = register("test.negative_pole", -1 / x, [x], source="none (test)", description="-1/x",
+                        diverges="at x = 0")
+    with pytest.raises(ValueError, match="exceeds the double-precision range"):
+        evaluate(negative, x_test=0.0)
+
+
+def test_registry_holds_no_test_formulas_between_tests():
+    assert not [name for name in registry._REGISTRY if name.startswith("test.")]
 
 
 def test_unknown_names_suggest_close_ones():

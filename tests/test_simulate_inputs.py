@@ -6,6 +6,8 @@ import dataclasses
 import json
 import math
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -18,7 +20,7 @@ from derivations.cli import main
 from derivations.experiments import get_experiment
 
 GROKKING = get_experiment("grokking")
-BUDGET = 8.0  # seconds per run: the simulator's own bound is 20000 steps or 10 s, a few hundred steps is typical
+BUDGET = 12.0  # seconds per run; each phase stops itself after 50000 steps or 5 s (a few hundred steps is typical)
 EXAMPLES = max(8, settings.default.max_examples // 10)
 
 
@@ -48,7 +50,8 @@ def _no_nan(text: str) -> dict:
     (["weight_decay=1e-12", "retrain_ratio=0.5"], 2, "weight_decay"),
     (["rate_ratio=1e300"], 2, "rate_ratio"),
     (["retrain_ratio=1e-300"], 2, "retrain_ratio"),
-    (["horizon=1e300", "retrain_ratio=0.5"], 2, "horizon"),
+    (["horizon=1e300", "retrain_ratio=0.5"], 0, None),
+    (["horizon=1e300", "lr=1e10"], 2, "horizon=1e+300 and lr=1e+10"),
 ])
 def test_the_reported_extreme_inputs_finish_or_name_the_setting(args, code, named, capsys):
     status, out, err, elapsed = _run_cli(["simulate", "grokking", *args, "--json"], capsys)
@@ -160,9 +163,24 @@ def test_an_unwritable_folder_is_refused_before_the_run(tmp_path, capsys, no_run
 
 
 def test_an_experiment_without_a_trajectory_refuses_out_before_running(tmp_path, monkeypatch, capsys):
-    _forbid_run(monkeypatch, "emergence")
-    status, _, err, _ = _run_cli(["simulate", "emergence", "--out", str(tmp_path / "x.csv")], capsys)
+    def refuse(values):
+        raise AssertionError("the run started before --out was refused")
+
+    bare = experiments.Experiment("bare", "an experiment that writes no trajectory", {}, refuse)
+    monkeypatch.setitem(experiments._EXPERIMENTS, "bare", bare)
+    status, _, err, _ = _run_cli(["simulate", "bare", "--out", str(tmp_path / "x.csv")], capsys)
     assert status == 2 and "no trajectory" in err
+
+
+def test_a_fresh_process_prints_no_warning_and_one_line_per_error():
+    # Warnings (solver retries, overflowing trial states) reach stderr only in a real process, not under pytest.
+    runs = [["horizon=1e100", "retrain_ratio=0.5"], ["data_ratio=1e300", "weight_decay=1e10"],
+            ["horizon=1e300", "lr=1e10"]]
+    code = ("import sys\nfrom derivations.cli import main\n"
+            f"codes = [main(['simulate', 'grokking', *args]) for args in {runs!r}]\nprint(codes)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.splitlines()[-1] == "[0, 0, 2]"
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith("circuitcomp: error:"), p.stderr
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".npz"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.cache import Derivations
-from derivations.roots import unique_solution
+from derivations.roots import select_root, unique_solution
 from theory.double_descent import (
     ADVANI_SAXE,
     HASTIE,
@@ -121,7 +121,8 @@ def _best_gamma() -> sp.Expr:
     over = _over_branch(ridgeless_risk)
     roots = sp.solve(sp.diff(over, gamma), gamma)
     # Of the two stationary points, the minimum lies above gamma = 1 (at r2 = 4 sigma2 it is gamma = 2).
-    return next(r for r in roots if r.subs({r2: 4, sigma2: 1}) > 1)
+    snr_above_one = [{r2: 4, sigma2: 1}, {r2: sp.Rational(11, 10), sigma2: 1}, {r2: 300, sigma2: 7}]
+    return select_root(roots, lambda r: r > 1, snr_above_one)
 
 
 best_gamma = _store("best_gamma", _best_gamma)
@@ -144,10 +145,12 @@ register(
 
 def _covariance_root() -> sp.Expr:
     roots = sp.solve(sp.numer(sp.together(covariance_equation)), x_c0)
-    # The right-hand side falls from 1 to 0 on x > 0, so exactly one root is positive (checked at one point;
-    # tests check positivity and the equation at random points).
-    sample = {gamma: sp.Rational(3, 2), s_a: 1, s_b: 9, w_b: sp.Rational(7, 10)}
-    return next(r for r in roots if r.subs(sample).evalf() > 0)
+    # The right-hand side falls from 1 to 0 on x > 0, so exactly one root is positive (tests check positivity and
+    # the equation at random points).
+    samples = [{gamma: sp.Rational(3, 2), s_a: 1, s_b: 9, w_b: sp.Rational(7, 10)},
+               {gamma: 5, s_a: sp.Rational(1, 10), s_b: 2, w_b: sp.Rational(1, 5)},
+               {gamma: sp.Rational(11, 10), s_a: 30, s_b: 1, w_b: sp.Rational(19, 20)}]
+    return select_root(roots, lambda r: r > 0, samples)
 
 
 covariance_root = _store("covariance_root", _covariance_root)
@@ -176,7 +179,8 @@ def _more_data_hurts_onset() -> sp.Expr:
     risk_over = _over_branch(finite_sample_risk).subs(n, n_hy)  # n as a continuous variable
     roots = sp.solve(sp.diff(risk_over, n_hy), n_hy)
     # The root below the pole n = p - 1 (the other lies beyond it).
-    return next(r for r in roots if r.subs({p: 100, r2: 4, sigma2: 1}) < 99)
+    samples = [{p: 100, r2: 4, sigma2: 1}, {p: 7, r2: sp.Rational(1, 2), sigma2: 3}, {p: 5000, r2: 20, sigma2: 1}]
+    return select_root(roots, lambda r: r < p - 1, samples)
 
 
 more_data_hurts_onset = _store("more_data_hurts_onset", _more_data_hurts_onset)
@@ -273,7 +277,8 @@ def _chi_equation() -> sp.Tuple:
     # Ridgeless limit y -> 0: u_j y -> psi_j - g(c) stays finite, so c solves g(c) = min(psi1, psi2).
     psi = sp.Symbol("psi", positive=True)
     roots = sp.solve(sp.factor(sp.expand(u1_c * y_im)).subs(psi1, psi), chi_c)
-    c0 = next(r for r in roots if r.subs({psi: 1, zeta: 1}) > 0)
+    c0 = select_root(roots, lambda r: r > 0, [{psi: 1, zeta: 1}, {psi: 3, zeta: sp.Rational(1, 2)},
+                                              {psi: sp.Rational(1, 5), zeta: 2}])
     return sp.Tuple(residual, c0.subs(psi, sp.Min(psi1, psi2)))
 
 

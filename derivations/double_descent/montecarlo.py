@@ -95,6 +95,11 @@ def _check(domain: Domain, **values: object) -> None:
         check_domain(name, value, domain)
 
 
+def _times(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Batched matrix-vector products (matmul: einsum's unoptimized loops are many times slower here)."""
+    return (matrices @ vectors[..., None])[..., 0]
+
+
 def _fit(x: np.ndarray, targets: np.ndarray, ridge: float) -> np.ndarray:
     """Ridge (penalty ``ridge`` on X'X) or min-norm (ridge = 0) coefficients, one column per target column.
 
@@ -122,7 +127,7 @@ def least_squares(
     x = rng.standard_normal((repeats, n, p))
     beta = _sphere(rng, (repeats, p), np.sqrt(r2))
     noise = np.sqrt(sigma2) * rng.standard_normal((repeats, n))
-    coef = _fit(x, np.stack([np.einsum("rnp,rp->rn", x, beta), noise], axis=-1), n * lam)
+    coef = _fit(x, np.stack([_times(x, beta), noise], axis=-1), n * lam)
     signal, fitted_noise = coef[..., 0] - beta, coef[..., 1]
     bias = np.sum(signal**2, axis=-1)
     variance = np.sum(fitted_noise**2, axis=-1)
@@ -151,7 +156,7 @@ def least_squares_two_level(
         if block.any():
             beta[:, block] = _sphere(rng, (repeats, int(block.sum())), np.sqrt(energy))
     noise = np.sqrt(sigma2) * rng.standard_normal((repeats, n))
-    coef = _fit(x, np.stack([np.einsum("rnp,rp->rn", x, beta), noise], axis=-1), 0.0)
+    coef = _fit(x, np.stack([_times(x, beta), noise], axis=-1), 0.0)
     signal, fitted_noise = coef[..., 0] - beta, coef[..., 1]
     bias = np.sum(variances * signal**2, axis=-1)
     variance = np.sum(variances * fitted_noise**2, axis=-1)
@@ -205,7 +210,7 @@ def random_subset(
     _check(REPEATS, repeats=repeats)
     w = _sphere(rng, (repeats, big_d), np.sqrt(w2))
     x = rng.standard_normal((repeats, n, big_d))
-    y = np.einsum("rnd,rd->rn", x, w) + np.sqrt(sigma2) * rng.standard_normal((repeats, n))
+    y = _times(x, w) + np.sqrt(sigma2) * rng.standard_normal((repeats, n))
     chosen = np.argsort(rng.random((repeats, big_d)), axis=-1)[:, :p]
     w_hat = np.zeros_like(w)
     if p > 0:
@@ -239,14 +244,14 @@ def random_features(
 
     def draw(count: int) -> tuple[np.ndarray, np.ndarray]:
         x = _sphere(rng, (repeats, count, d), np.sqrt(d))
-        target = np.einsum("rnd,rd->rn", x, beta) + nonlinear * x[..., 0] * x[..., 1]
-        return relu(np.einsum("rnd,rkd->rnk", x, theta) / np.sqrt(d)), target
+        target = _times(x, beta) + nonlinear * x[..., 0] * x[..., 1]
+        return relu(x @ np.swapaxes(theta, -1, -2) / np.sqrt(d)), target
 
     z, f_train = draw(n)
     y = f_train + np.sqrt(tau2) * rng.standard_normal((repeats, n))
     coef = _fit(z, y[..., None], n * n_features * lam / d)[..., 0]
     z_test, f_test = draw(n_test)
-    return Draws(np.mean((np.einsum("rnk,rk->rn", z_test, coef) - f_test) ** 2, axis=-1))
+    return Draws(np.mean((_times(z_test, coef) - f_test) ** 2, axis=-1))
 
 
 @dataclass(frozen=True)
@@ -278,8 +283,8 @@ def gradient_flow(
     error0 = np.sqrt(sigma_w0_2 + sigma_wbar_2) * rng.standard_normal((repeats, n_params))  # w(0) - w_bar
     noise = np.sqrt(sigma_eps_2) * rng.standard_normal((repeats, n_samples))
     u, s, vt = _svd(x)
-    e_modes = np.einsum("rnk,rn->rk", u, error0)
-    eps_modes = np.einsum("rkp,rp->rk", vt, noise)
+    e_modes = _times(np.swapaxes(u, -1, -2), error0)
+    eps_modes = _times(vt, noise)
     frozen = np.sum(error0**2, axis=-1) - np.sum(e_modes**2, axis=-1)
     unfit_noise = np.sum(noise**2, axis=-1) - np.sum(eps_modes**2, axis=-1)
     decay = np.exp(-(s**2)[:, None, :] * t[None, :, None])  # (repeats, t, modes)
@@ -321,8 +326,8 @@ def gradient_descent_two_scale(
     scales, coefs, eta = (np.asarray(v, dtype=float) for v in (scales, coefs, step_sizes))
     x = rng.standard_normal((repeats, n, 2)) * scales
     y = x @ coefs + np.sqrt(sigma2) * rng.standard_normal((repeats, n))
-    hessian = np.einsum("rni,rnj->rij", x, x) / n
-    moment = np.einsum("rni,rn->ri", x, y) / n
+    hessian = np.swapaxes(x, -1, -2) @ x / n
+    moment = _times(np.swapaxes(x, -1, -2), y) / n
     # The step in homogeneous coordinates: [theta; 1] -> [[I - E H, E m], [0, 1]] [theta; 1].
     one_step = np.zeros((repeats, 3, 3))
     one_step[:, :2, :2] = np.eye(2) - eta[:, None] * hessian
@@ -334,7 +339,7 @@ def gradient_descent_two_scale(
     done = 0
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows; it is reported as inf
         for j, k in enumerate(steps):
-            state = np.einsum("rij,rj->ri", np.linalg.matrix_power(one_step, int(k - done)), state)
+            state = _times(np.linalg.matrix_power(one_step, int(k - done)), state)
             done = k
             risk = np.sum(scales**2 * (state[:, :2] - coefs) ** 2, axis=-1)
             out[:, j] = np.where(np.isfinite(risk), risk, np.inf)
@@ -377,34 +382,33 @@ def ablations(
     beta = rng.standard_normal((repeats, n_latent))
     ideal = beta[:, :n_params]  # best linear predictor on the seen features (latent features independent)
     x_test = rng.standard_normal((repeats, n_test, n_latent))
-    y_test = np.einsum("rnd,rd->rn", x_test, beta)
+    y_test = _times(x_test, beta)
     seen_test = x_test[..., :n_params]
 
     def fit(u: np.ndarray, vt: np.ndarray, targets: np.ndarray, filt: np.ndarray) -> np.ndarray:
-        return np.einsum("rkp,rk->rp", vt, filt * np.einsum("rnk,rn->rk", u, targets))
+        return _times(np.swapaxes(vt, -1, -2), filt * _times(np.swapaxes(u, -1, -2), targets))
+
+    def test_mse(coef: np.ndarray, x_eval: np.ndarray = seen_test) -> np.ndarray:
+        return np.mean((_times(x_eval, coef) - y_test) ** 2, axis=-1)
 
     curves = {k: np.empty((repeats, n_train.size)) for k in ("plain", "lead", "clean", "train", "smin")}
     curves["cut"] = np.empty((repeats, len(cutoffs), n_train.size))
     for j, count in enumerate(n_train):
         x = rng.standard_normal((repeats, count, n_latent))
-        y = np.einsum("rnd,rd->rn", x, beta)
+        y = _times(x, beta)
         seen = x[..., :n_params]
         u, s, vt = _svd(seen)
         f = _pseudo_inverse(s)
-
-        def test_mse(coef: np.ndarray, x_eval: np.ndarray = seen_test) -> np.ndarray:
-            return np.mean((np.einsum("rnp,rp->rn", x_eval, coef) - y_test) ** 2, axis=-1)
-
         coef = fit(u, vt, y, f)
         curves["smin"][:, j] = np.min(s, axis=-1)
         curves["plain"][:, j] = test_mse(coef)
-        curves["train"][:, j] = np.mean((np.einsum("rnp,rp->rn", seen, coef) - y) ** 2, axis=-1)
+        curves["train"][:, j] = np.mean((_times(seen, coef) - y) ** 2, axis=-1)
         for i, cutoff in enumerate(cutoffs):
             curves["cut"][:, i, j] = test_mse(fit(u, vt, y, np.where(s >= cutoff, f, 0.0)))
         top = vt[:, :leading, :]
-        projected = np.einsum("rnp,rkp,rkq->rnq", seen_test, top, top)
+        projected = (seen_test @ np.swapaxes(top, -1, -2)) @ top
         curves["lead"][:, j] = test_mse(coef, projected)
-        curves["clean"][:, j] = test_mse(fit(u, vt, np.einsum("rnp,rp->rn", seen, ideal), f))
+        curves["clean"][:, j] = test_mse(fit(u, vt, _times(seen, ideal), f))
     mean = {k: v.mean(axis=0) for k, v in curves.items()}
     return AblationCurves(n_train, n_params, mean["plain"], mean["cut"], mean["lead"], mean["clean"], mean["train"],
                           mean["smin"])

@@ -172,13 +172,26 @@ BISECTION_STEPS = 80  # halves the bracket below double precision
 
 
 def chi_root(residual: Callable, upper: np.ndarray, *args: np.ndarray) -> np.ndarray:
-    """The root in (0, upper) of an increasing ``residual(c, *args)``, by vectorized bisection."""
+    """The root in (0, upper) of an increasing ``residual(c, *args)``, by vectorized bisection.
+
+    The bracket is checked first: the residual must change sign from negative at 0 to non-negative at ``upper``
+    else bisection would converge to an end of the interval and report it as a root. Where the residual is not
+    finite at an end (it overflows at extreme arguments) the root is NaN, which evaluation reports by name.
+    """
     lo, hi = np.zeros_like(upper), upper.copy()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        at_lo, at_hi = residual(lo, *args), residual(hi, *args)
+    finite = np.isfinite(at_lo) & np.isfinite(at_hi)
+    # At ``upper`` the residual may miss 0 by rounding (relative to its size at 0) when the root is at the end.
+    no_sign_change = finite & ~((at_lo < 0) & (at_hi >= 1e-12 * at_lo))
+    if np.any(no_sign_change):
+        where = ", ".join(f"{v.flat[np.flatnonzero(no_sign_change)[0]]:g}" for v in np.broadcast_arrays(upper, *args))
+        raise ArithmeticError(f"no sign change of the fixed-point residual on (0, upper) at (upper, *args) = ({where})")
     for _ in range(BISECTION_STEPS):
         mid = (lo + hi) / 2
         below = residual(mid, *args) < 0
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return (lo + hi) / 2
+    return np.where(finite, (lo + hi) / 2, np.nan)
 
 
 def _minus_chi(p1: object, p2: object, y: object) -> np.ndarray:

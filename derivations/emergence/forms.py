@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.cache import Derivations
-from derivations.roots import unique_solution
+from derivations.roots import select_root, unique_solution
 from theory.emergence import (
     DU,
     INFORMAL,
@@ -75,8 +75,10 @@ def _onset(metric: sp.Expr) -> sp.Expr:
     """The knee: the root of d^3y/du^3 where d^2y/du^2 is positive (the curve bends upward most)."""
     roots = sp.solve(sp.factor(log_derivative(metric, 3)), N)
     curvature = log_derivative(metric, 2)
-    sample = {c: 1, L: 2, N_c: 1, alpha: 3, alpha_m: sp.Rational(-1, 2)}
-    return _tidy(next(r for r in roots if curvature.subs(N, r).subs(sample).evalf() > 0))
+    samples = [{c: 1, L: 2, N_c: 1, alpha: 3, alpha_m: sp.Rational(-1, 2)},
+               {c: 5, L: 7, N_c: 20, alpha: sp.Rational(1, 3), alpha_m: -4},
+               {c: sp.Rational(1, 10), L: 1, N_c: sp.Rational(1, 7), alpha: 12, alpha_m: sp.Rational(-1, 9)}]
+    return _tidy(select_root(roots, lambda r: curvature.subs(N, r) > 0, samples))
 
 
 # --- mirage --------------------------------------------------------------------------------------------

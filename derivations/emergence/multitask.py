@@ -77,35 +77,37 @@ D_r = declare("D_r", "D_r", "random-label training examples (memorization only)"
 M_s = sp.Symbol("M_s", positive=True)
 
 _store = Derivations(__name__)
+
+
+def _in_logs(expr: sp.Expr) -> sp.Expr:
+    """A positive product of powers of two-term sums as one exponential of a sum of logs, each log(a + b) written
+    log a + softplus(log b - log a) (b >= 0) or log a + log(1 - e^(log(-b) - log a)) (b <= 0), a the positive term:
+    the same value, but no power can overflow or underflow on its own (M^mu at mu = 500, B^(mu/nu))."""
+    def split(e: sp.log) -> sp.Expr:
+        a, b = sorted(e.args[0].args, key=lambda t: not t.is_positive)
+        log_a = sp.expand_log(sp.log(a), force=True)
+        if b.is_nonpositive:  # compiles to log1p(-exp(...)): a difference keeps its digits
+            return log_a + sp.log(1 - sp.exp(sp.expand_log(sp.log(-b), force=True) - log_a))
+        return log_a + softplus(sp.expand_log(sp.log(b), force=True) - log_a)
+    logged = sp.expand_log(sp.log(expr), force=True)
+    logged = logged.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2, split)
+    return sp.exp(logged, evaluate=False)
+
+
 spare_model_size = _store("spare_model_size", lambda: unique_solution(
     sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r), M_s))
 register(
-    "emergence.spare_model_size", spare_model_size, [M, D_r, A_mem, mu],
+    "emergence.spare_model_size", _in_logs(spare_model_size), [M, D_r, A_mem, mu],
     source=f"{HUANG}; {MODEL}",
     description="size of a model whose whole capacity equals what the random labels leave: D_mem(M_s) = D_mem(M) - D_r",
     constraints=[(A_mem * M**mu > D_r, "needs spare capacity: A_mem M^mu > D_r")],
 )
 # The generalizing circuit wins where D_crit(M_s) falls to the algorithmic data size D (Huang's D_crit rule).
 _winning_spare_size = unique_solution(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)
-_derived_transition_scale = _store("transition_scale", lambda: sp.powsimp(
+multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(
     unique_solution(sp.Eq(spare_model_size, _winning_spare_size), M), force=True))
-
-
-def _log_sum(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with each log(a + b) of two non-negative terms written log a + softplus(log b - log a), a the
-    positive one: the same value, but no power inside the sum can overflow on its own."""
-    def split(e: sp.log) -> sp.Expr:
-        a, b = sorted(e.args[0].args, key=lambda t: not t.is_positive)
-        return sp.expand_log(sp.log(a), force=True) + softplus(
-            sp.expand_log(sp.log(b), force=True) - sp.expand_log(sp.log(a), force=True))
-    return expr.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2, split)
-
-
-# Evaluated in logs: B^(mu/nu) and D^(mu/nu) overflow at moderate mu/nu, their combination does not.
-multitask_transition_scale = sp.exp(_log_sum(sp.expand_log(sp.log(_derived_transition_scale), force=True)),
-                                    evaluate=False)
 register(
-    "emergence.multitask_transition_scale", multitask_transition_scale, [D, D_r, A_mem, mu, B_crit, nu],
+    "emergence.multitask_transition_scale", _in_logs(multitask_transition_scale), [D, D_r, A_mem, mu, B_crit, nu],
     source=f"{HUANG}; {MODEL}",
     description="model size where the algorithmic task's generalizing circuit overtakes its memorizer (w_G = w_M)",
 )
@@ -238,7 +240,8 @@ def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6
                   model_min: float = 4.0, model_max: float = 4000.0, points: int = 41) -> dict:
     """Validation curve over model sizes, the fitted critical-scale law and the closed-form transition.
 
-    Every value is finite; ``crossing_scale`` (w_G = w_M) is None where the circuits do not cross inside the range.
+    Every value is finite; ``crossing_scale`` (w_G = w_M) is None where the circuits do not cross inside the range,
+    ``transition_alpha`` and ``fitted_law_width`` where the rise is a near-step sharper than the fit's largest alpha.
     A setting outside its domain, a range that misses the transition or a grid too coarse to sample the rise raise
     a ``ValueError`` that names the setting.
     """
@@ -267,13 +270,15 @@ def run_emergence(algorithmic_data: float = 3000.0, memorization_data: float = 6
         raise ValueError(f"points: {inside} of {points} model sizes fall inside the rise from 10% to 90% (M = "
                          f"{m10:.6g} to {m90:.6g}); use more points ({POINTS}) or a range closer around it")
     fitted_scale, fitted_alpha = fit_critical_scale_law(sizes, score)
+    # A steepness pinned at the fit's upper bound is no estimate: the rise is sharper than the law describes.
+    steep = None if fitted_alpha >= ALPHA_FIT.hi * (1 - 1e-6) else fitted_alpha
     return {
         **out,
         "normalized_validation": score,
         "transition_scale": fitted_scale,
-        "transition_alpha": fitted_alpha,
+        "transition_alpha": steep,
         "transition_width": m90 / m10,
-        "fitted_law_width": evaluate("emergence.critical_scale_width_ratio", alpha=fitted_alpha),
+        "fitted_law_width": None if steep is None else evaluate("emergence.critical_scale_width_ratio", alpha=steep),
         "predicted_transition_scale": predicted,
         "crossing_scale": crossing_scale(sizes, out["w_G"] - out["w_M"], 0.0),
         # The size whose whole capacity the random labels fill (Huang's dip-window start at D = D_r).

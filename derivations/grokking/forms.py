@@ -22,9 +22,9 @@ from theory.circuits import VARMA, generalization_cost, memorization_cost
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
 from theory.registry import register
 from theory.symbols import (
-    POSITIVE,
     P_G,
     P_M,
+    POSITIVE,
     D,
     P_c,
     a,

@@ -282,6 +282,8 @@ def _two_loop(g: np.ndarray, s_hist: np.ndarray, y_hist: np.ndarray, used: np.nd
     return -q
 
 
+# Non-finite trial values are handled explicitly (rejected by the line search), so their warnings are noise.
+@np.errstate(all="ignore")
 def batched_lbfgs(objective: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
                   x0: np.ndarray, memory: int = 10, max_iter: int = 1000, ftol: float = 1e-13,
                   gtol: float = 1e-14, prune: Sequence[tuple[int, float]] = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -355,6 +357,7 @@ NEWTON_MAX_STEP = 1.0
 overshoots by orders of magnitude, and a capped step saves the line search a dozen halvings."""
 
 
+@np.errstate(all="ignore")
 def newton_polish(objective: Objective, theta: np.ndarray, data: RunData, weights: np.ndarray | None = None,
                   max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Damped Newton steps (Levenberg-shifted where the Hessian is not positive definite) from each row; a row
@@ -367,6 +370,11 @@ def newton_polish(objective: Objective, theta: np.ndarray, data: RunData, weight
             break
         w = None if weights is None else weights[active]
         f, g, h = objective(x[active], data, w, hessian=True)
+        usable = np.isfinite(f) & np.isfinite(h).all(axis=(1, 2))  # rows that overflowed stop where they are
+        active, f, g, h = active[usable], f[usable], g[usable], h[usable]
+        w = None if w is None else w[usable]
+        if active.size == 0:
+            break
         eig = np.linalg.eigvalsh(h)
         floor = 1e-10 * np.maximum(np.abs(eig[:, -1]), 1e-300)
         shift = np.where(eig[:, 0] > floor, 0.0, floor - eig[:, 0])
@@ -635,11 +643,12 @@ def _check_identified(theta: np.ndarray, objective: float, fit: str) -> None:
             raise ValueError(f"the data cannot identify the law: the {fit} fit gives {name} = {p[name]:.3g}, but the "
                              f"loss must {meaning}; check the parameter, FLOP/tokens and loss columns")
     bad = [k for k in ("A", "B", "E") if not (math.isfinite(p[k]) and p[k] > 0)]
-    if not math.isfinite(objective):
-        bad.append("objective")
     if bad:
         raise ValueError(f"the data cannot identify the law: the {fit} fit's {bad[0]} is not a positive finite "
-                         "number (the data are fitted exactly or not at all); check the columns")
+                         "number; check the parameter, FLOP/tokens and loss columns")
+    if not math.isfinite(objective):
+        raise ValueError(f"the data cannot identify the law: the {fit} objective is not finite at its optimum (the "
+                         "law passes exactly through the runs, or through none of them); more distinct runs are needed")
 
 
 def _exponents(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
