@@ -27,3 +27,15 @@ def test_failure_keeps_the_old_file(tmp_path):
 def test_reading_mode_is_refused(tmp_path):
     with pytest.raises(ValueError, match="mode"), atomic_open(tmp_path / "x", "r"):
         pass
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_open(tmp_path / "f.txt") as fh:
+            fh.write("x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644

@@ -1,5 +1,6 @@
 """Double-descent figures' data and the ``simulate double-descent`` experiment show what their captions claim."""
 
+import functools
 import json
 import math
 import subprocess
@@ -16,7 +17,9 @@ DD_FIGURES = {"dd_hastie", "dd_ridge", "dd_misspecified", "dd_bhx", "dd_random_f
               "dd_gradient_flow", "dd_early_stopping", "dd_ablations"}
 
 
+@functools.cache
 def compute(name: str) -> dict:
+    """A figure's fast data, computed once per test session (the data tests and the drawing tests share it)."""
     return get_figure(name).compute(True)
 
 
@@ -104,7 +107,7 @@ def test_divergences_are_drawn_as_divergences(name, panel, at):
     from matplotlib import pyplot as plt
 
     spec = get_figure(name)
-    fig = spec.plot(spec.compute(True))
+    fig = spec.plot(compute(name))
     ax = fig.axes[panel]
     top = ax.get_ylim()[1]
     lines = [(ln.get_xdata(), ln.get_ydata()) for ln in ax.lines]

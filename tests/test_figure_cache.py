@@ -132,7 +132,7 @@ def test_a_crash_while_saving_leaves_the_old_files_and_no_temporary_ones(tmp_pat
 
     monkeypatch.setattr(plt.Figure, "savefig", crash)
     with pytest.raises(KeyboardInterrupt):
-        render(spec(), tmp_path, fast=True)
+        render(spec(), tmp_path, fast=True, use_cache=False)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 

@@ -316,6 +316,16 @@ def test_a_wrong_column_says_the_data_cannot_identify_the_law(capsys, options, p
     assert "the data cannot identify the law" in err and f"gives {parameter} = -" in err and "columns" in err
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_extreme_but_valid_losses_end_in_one_line(tmp_path, capsys, scale):
+    # Valid positive numbers whose fit overflows (a Hessian of infinities) or leaves the start grid's range:
+    # a result or exit 2 with one line, never a traceback.
+    rows = [(n, c, v * scale) for n, c, v in _shipped(60)]
+    code, err, seconds, out = _run(["fit", "chinchilla", _write(tmp_path, _csv(rows)), "--json"], capsys)
+    assert code in (0, 2) and len(err.strip().splitlines()) <= 1 and seconds < 60
+    assert ("the data cannot identify the law" in err) if code else "NaN" not in out
+
+
 @pytest.mark.parametrize(("options", "message"), [
     (["--seed", "-1"], "--seed must be an integer >= 0"),
     (["--bootstrap", "-1"], "--bootstrap must be an integer in [0, 100000]"),

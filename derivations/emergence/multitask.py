@@ -86,8 +86,8 @@ def _in_logs(expr: sp.Expr) -> sp.Expr:
     def split(e: sp.log) -> sp.Expr:
         a, b = sorted(e.args[0].args, key=lambda t: not t.is_positive)
         log_a = sp.expand_log(sp.log(a), force=True)
-        if b.is_nonpositive:  # compiles to log1p(-exp(...)): a difference keeps its digits
-            return log_a + sp.log(1 - sp.exp(sp.expand_log(sp.log(-b), force=True) - log_a))
+        if b.is_nonpositive:  # compiles to log1p(-exp(y)); y unevaluated, or SymPy splits exp(y) back into powers
+            return log_a + sp.log(1 - sp.exp(sp.UnevaluatedExpr(sp.expand_log(sp.log(-b), force=True) - log_a)))
         return log_a + softplus(sp.expand_log(sp.log(b), force=True) - log_a)
     logged = sp.expand_log(sp.log(expr), force=True)
     logged = logged.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2, split)

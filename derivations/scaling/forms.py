@@ -67,7 +67,9 @@ constant_ratio_condition = sp.solve(ratio_exponent, beta)
 ALLOC = f"{HOFFMANN}, §3.3 Eq. (4) (derived here by a Lagrangian under C = 6ND)"
 _SAME = "the same A, B, alpha, beta"
 # The allocation forms are products of powers such as C^beta / 6^beta: registered in log space, so that large
-# exponents give the ratio instead of inf / inf.
+# exponents give the ratio instead of inf / inf. L - E > 0 is written as one positive symbol first, so that
+# the logs of its two negative factors (E - L and -1) never appear.
+_gap = sp.Symbol("gap", positive=True)
 register(
     "scaling.compute_optimal_params", log_space(N_opt), [C, A, B, alpha, beta], source=ALLOC,
     description="N_opt(C) = G (C/6)^a: the loss-minimizing parameter count at compute C = 6 N D",
@@ -82,7 +84,8 @@ register(
     description="L*(C) = E + K (C/6)^-gamma: the lowest loss reachable with compute C",
 )
 register(
-    "scaling.compute_for_loss", log_space(compute_for_loss), [L, E, A, B, alpha, beta],
+    "scaling.compute_for_loss", log_space(compute_for_loss.subs(E, L - _gap)).subs(_gap, L - E),
+    [L, E, A, B, alpha, beta],
     source=f"{ALLOC}; inverse of L*(C), as in {BESIROGLU}",
     description="compute C needed for a compute-optimal model to reach loss L (inverse of optimal_loss)",
     constraints=[(L > E, "the target loss must exceed the irreducible loss, L > E")],
