@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 # NumPy reads these once, when it is first imported (just below). One BLAS thread unless the user chose:
-# the command line's linear algebra is small, where a pool of OpenBLAS threads only adds start-up
-# time and, on a busy machine, makes batched small LAPACK calls 10-100x slower.
+# the simulations' and figures' linear algebra is many small batched LAPACK calls, which OpenBLAS threads
+# fighting over a busy machine's cores make 10-100x slower.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 

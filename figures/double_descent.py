@@ -17,13 +17,12 @@ from figures.draw import asymptote, divergent_line
 from figures.registry import figure
 from theory import double_descent as dd
 
-THRESHOLD = dict(color="0.5", lw=0.8, ls="--")
 DOTS = dict(fmt="o", ms=3.5, elinewidth=0.8, capsize=1.5)  # Monte Carlo means with +- one standard error
 
 
-def _legend_beside(ax: plt.Axes, **kwargs) -> None:
+def _legend_beside(ax: plt.Axes) -> None:
     """The legend right of the axes, where it cannot hide a curve."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
 
 
 def _seed(name: str) -> np.random.Generator:

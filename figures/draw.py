@@ -11,15 +11,16 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.cbook import normalize_kwargs
 from matplotlib.lines import Line2D
 
 ASYMPTOTE = {"color": "0.45", "lw": 0.8, "ls": (0, (4, 3)), "zorder": 1.5}
-# The ordinate a branch runs to at a divergence: far above any axes' top on linear and log scales, yet
-# small enough that the renderer's path clipping handles it exactly.
+# The least ordinate a branch runs to at a divergence (at least 1000 times the curve's largest finite value):
+# far above the axes' top on linear and log scales, yet small enough for the renderer's path clipping.
 _OFF_TOP = 1e12
 
 
-def _run_off(xs: np.ndarray, ys: np.ndarray, toward: float, left: bool) -> tuple[np.ndarray, np.ndarray]:
+def _run_off(xs: np.ndarray, ys: np.ndarray, toward: float, left: bool, height: float) -> tuple[np.ndarray, ...]:
     """A branch's segment from its last finite point (nearest the divergence) up past the top of the axes.
 
     It ends at the branch's first point where the curve is already +inf (the expectation itself diverges
@@ -30,7 +31,7 @@ def _run_off(xs: np.ndarray, ys: np.ndarray, toward: float, left: bool) -> tuple
     beyond = range(edge + 1, xs.size) if left else range(edge - 1, -1, -1)
     infinite = [i for i in beyond if np.isposinf(ys[i])]
     end = xs[infinite[0]] if infinite else toward
-    return np.array([xs[edge], end]), np.array([ys[edge], _OFF_TOP])
+    return np.array([xs[edge], end]), np.array([ys[edge], height])
 
 
 def divergent_line(ax: Axes, x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray,
@@ -47,9 +48,10 @@ def divergent_line(ax: Axes, x: Sequence[float] | np.ndarray, y: Sequence[float]
     if x.shape != y.shape or x.ndim != 1:
         raise ValueError(f"x and y must be 1-d arrays of one length, got shapes {x.shape} and {y.shape}")
     poles = np.sort(np.atleast_1d(np.asarray(at, dtype=float)))
+    height = max(_OFF_TOP, 1e3 * float(np.max(np.abs(y), where=np.isfinite(y), initial=0.0)))
     edges = np.concatenate([[-np.inf], poles, [np.inf]])
     lines: list[Line2D] = []
-    kwargs = dict(line_kwargs)
+    kwargs = normalize_kwargs(line_kwargs, Line2D)  # one spelling per property ("c" -> "color")
     for lo, hi in zip(edges[:-1], edges[1:]):
         inside = (x > lo) & (x < hi)
         xs, ys = x[inside], y[inside]
@@ -60,11 +62,11 @@ def divergent_line(ax: Axes, x: Sequence[float] | np.ndarray, y: Sequence[float]
         lines.append(line)
         kwargs.pop("label", None)
         kwargs["color"] = line.get_color()  # every branch and run-off in the first branch's colour
-        style = {k: v for k, v in kwargs.items() if k not in ("marker", "ms", "markersize")}
+        style = {k: v for k, v in kwargs.items() if k not in ("marker", "markersize")}
         for pole, left in ((lo, False), (hi, True)):
             if np.isfinite(pole):
                 # add_artist, not plot: the run-off must not enter the data limits that autoscaling uses.
-                lines.append(ax.add_artist(Line2D(*_run_off(xs, ys, pole, left), **style)))
+                lines.append(ax.add_artist(Line2D(*_run_off(xs, ys, pole, left, height), **style)))
     return lines
 
 

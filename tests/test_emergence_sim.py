@@ -147,6 +147,20 @@ def test_transition_scale_solves_its_defining_equations(D, D_r, A, mu, B, nu):
     assert got == pytest.approx(float(expected), rel=1e-10)
 
 
+@pytest.mark.parametrize(("M", "D_r", "A", "mu"), [
+    (100.0, 6000.0, 4.5, 2.0),
+    (37.0, 6000.0, 4.5, 2.0),  # just above the threshold sqrt(D_r / A) = 36.5: a difference of near-equals
+    (51.8, 444.5, 0.517, 703.0),  # M^mu alone overflows
+    (0.0075, 0.0, 31.2, 149.0),  # M^mu alone is subnormal
+])
+def test_spare_model_size_solves_its_defining_equation(M, D_r, A, mu):
+    # A M_s^mu = A M^mu - D_r, in 50-digit arithmetic.
+    mpmath.mp.dps = 50
+    expected = (mpmath.mpf(M) ** mu - mpmath.mpf(D_r) / A) ** (1 / mpmath.mpf(mu))
+    got = evaluate("emergence.spare_model_size", M=M, D_r=D_r, A_mem=A, mu=mu)
+    assert got == pytest.approx(float(expected), rel=1e-10)
+
+
 def test_a_near_step_reports_no_steepness():
     # An easy task generalizes as soon as the random labels leave any room (at sqrt(D_r / A) = 36.5): a near-step
     # that the critical-scale law only approaches as alpha -> infinity, so no alpha is reported.

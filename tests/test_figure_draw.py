@@ -70,3 +70,12 @@ def test_asymptote_label_survives_a_later_change_of_scale():
     (top,) = ax.child_axes
     assert [t.get_text() for t in top.get_xticklabels() if t.get_visible()] == ["here"]
     plt.close(fig)
+
+
+def test_run_off_clears_even_a_curve_far_above_the_default_height():
+    fig, ax = plt.subplots()
+    x = np.linspace(0.5, 1.5, 100)  # 1 itself is not on the grid
+    y = 1e15 / np.abs(x - 1)  # values far above 1e12 near the pole
+    lines = divergent_line(ax, x, y, at=1.0, c="k")  # the alias "c" and the branch colour do not clash
+    assert max(ln.get_ydata().max() for ln in lines) >= 1e3 * y.max()
+    plt.close(fig)

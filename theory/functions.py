@@ -63,7 +63,16 @@ def log_space(expr: sp.Expr) -> sp.Expr:
 
 
 def power_minus_one(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with every (1 + x)^a - 1 written exp(a log(1 + x)) - 1, which compiles to expm1(a log1p(x)):
-    the difference keeps its digits when x is tiny instead of cancelling to 0."""
-    return expr.replace(lambda e: isinstance(e, sp.Pow) and e.base.is_Add and not e.exp.is_Integer,
-                        lambda e: sp.exp(e.exp * sp.log(e.base)))
+    """``expr`` with every (1 + x)^a, x a positive product of powers, written exp(a softplus(ln x)), so that
+    (1 + x)^a - 1 compiles to expm1(a logaddexp(0, ln x)): the difference keeps its digits when x is tiny
+    (1 + 1e-20 is 1 in double precision), and x itself may exceed the double range when (1 + x)^a does not."""
+
+    def one_plus_product(e: sp.Basic) -> bool:
+        return (isinstance(e, sp.Pow) and e.base.is_Add and len(e.base.args) == 2 and 1 in e.base.args
+                and not e.exp.is_Integer)
+
+    def rewrite(e: sp.Pow) -> sp.Expr:
+        x = e.base - 1
+        return sp.exp(e.exp * softplus(sp.expand_log(sp.log(x), force=True)))
+
+    return expr.replace(one_plus_product, rewrite)

@@ -182,8 +182,9 @@ def chi_root(residual: Callable, upper: np.ndarray, *args: np.ndarray) -> np.nda
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         at_lo, at_hi = residual(lo, *args), residual(hi, *args)
     finite = np.isfinite(at_lo) & np.isfinite(at_hi)
-    # At ``upper`` the residual may miss 0 by rounding (relative to its size at 0) when the root is at the end.
-    no_sign_change = finite & ~((at_lo < 0) & (at_hi >= 1e-12 * at_lo))
+    # At ``upper`` the residual may miss 0 by rounding (relative to its size at 0) when the root is at the end;
+    # an empty bracket (upper underflowed to 0) holds its root at 0.
+    no_sign_change = finite & (upper > 0) & ~((at_lo < 0) & (at_hi >= 1e-12 * at_lo))
     if np.any(no_sign_change):
         where = ", ".join(f"{v.flat[np.flatnonzero(no_sign_change)[0]]:g}" for v in np.broadcast_arrays(upper, *args))
         raise ArithmeticError(f"no sign change of the fixed-point residual on (0, upper) at (upper, *args) = ({where})")

@@ -100,7 +100,8 @@ register(
     "emergence.spare_model_size", _in_logs(spare_model_size), [M, D_r, A_mem, mu],
     source=f"{HUANG}; {MODEL}",
     description="size of a model whose whole capacity equals what the random labels leave: D_mem(M_s) = D_mem(M) - D_r",
-    constraints=[(A_mem * M**mu > D_r, "needs spare capacity: A_mem M^mu > D_r")],
+    # As M > (D_r / A_mem)^(1/mu): the same condition, without M^mu overflowing at large mu.
+    constraints=[(M > (D_r / A_mem) ** (1 / mu), "needs spare capacity: A_mem M^mu > D_r")],
 )
 # The generalizing circuit wins where D_crit(M_s) falls to the algorithmic data size D (Huang's D_crit rule).
 _winning_spare_size = unique_solution(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)

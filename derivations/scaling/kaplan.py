@@ -88,14 +88,25 @@ _base, _power = kaplan_loss.as_base_exp()
 _converged_base = _store("converged_base", lambda: sp.limit(_base, D, sp.oo))
 converged_loss = sp.powdenest(_converged_base**_power, force=True)
 """L(N, inf) of the joint form: the single-variable L(N) = (N_c/N)^alpha_N with the joint fit's constants."""
-overfitting = sp.powsimp(sp.expand(_base / _converged_base), force=True) ** _power - 1
+_base_ratio = sp.powsimp(sp.expand(_base / _converged_base), force=True)  # 1 + x, x = D_c (N/N_c)^(a_N/a_D)/D
+overfitting = _base_ratio**_power - 1
 # Registered forms evaluate (1 + x)^alpha_D - 1 as expm1(alpha_D log1p(x)) and products of powers in log space:
 # at N = 1e9, D = 1e26 the excess loss is ~1e-17 of the loss, which the plain forms cancel to 0.
 register(
     "scaling.kaplan_overfitting", power_minus_one(overfitting), _parameters(overfitting, N, D),
     source=OVERFIT, description="delta L = L(N, D)/L(N, inf) - 1: relative excess loss from finite data",
 )
-data_for_overfitting = _store("data_for_overfitting", lambda: unique_solution(sp.Eq(overfitting, delta), D))
+_x = sp.Symbol("x", positive=True)
+
+
+def _data_for_overfitting() -> sp.Expr:
+    # Solved in two steps, (1 + x)^alpha_D - 1 = delta for x, then x(D) for D, so that the root keeps the
+    # (1 + delta)^(1/alpha_D) - 1 that expm1 can evaluate (a one-step solve expands it into a difference of powers).
+    relative = unique_solution(sp.Eq((1 + _x) ** _power - 1, delta), _x)
+    return unique_solution(sp.Eq(_base_ratio - 1, relative), D)
+
+
+data_for_overfitting = _store("data_for_overfitting", _data_for_overfitting)
 register(
     "scaling.kaplan_data_to_avoid_overfitting", log_space(power_minus_one(data_for_overfitting)),
     _parameters(data_for_overfitting, N, delta), source=OVERFIT,
