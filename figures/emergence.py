@@ -215,19 +215,19 @@ def _(d: dict) -> plt.Figure:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.3))
     for k, step in zip(d["k"], d["steps"]):
         axes[0].semilogx(d["n"], step, drawstyle="steps-post", label=f"quantum {k:g}")
-    axes[0].set_title("per-quantum loss: a step when quantum k is learned")
+    axes[0].set_title("per-quantum loss: a step when quantum $k$ is learned")
     axes[0].set_ylabel("loss on the quantum's samples")
     axes[0].legend()
     axes[1].loglog(d["n"], d["discrete"], drawstyle="steps-post", label="sum over quanta (discrete)")
     axes[1].loglog(d["n"], d["continuum"], ls="--", label=rf"continuum $\propto n^{{-{d['exponents'][0]:.2g}}}$")
     axes[1].set_title("their sum is a power law")
-    axes[1].set_ylabel("mean loss - a")
+    axes[1].set_ylabel("mean loss minus $a$")
     axes[1].legend()
     for ax in axes[:2]:
-        ax.set_xlabel("quanta held n = N / C")
+        ax.set_xlabel("quanta held $n = N/C$")
     axes[2].loglog(d["D"], d["loss_D"], label=rf"slope $-\alpha/(\alpha+1)$ = $-${d['exponents'][1]:.3g}")
     axes[2].set_xlabel(r"training examples $D$ ($\tau$ = 10)")
-    axes[2].set_ylabel("mean loss - a")
+    axes[2].set_ylabel("mean loss minus $a$")
     axes[2].set_title("data scaling")
     axes[2].legend()
     return fig

@@ -327,9 +327,9 @@ LIU_HORIZON = 1e5
         "this model's analogue of Liu et al.'s phase diagram over (data size, weight decay): confusion, "
         "memorization, grokking, comprehension",
         source=f"{TC}; phase names from Liu et al. 2022 arXiv 2205.10343, whose axes are decoder learning rate "
-               "and weight decay, not data size", settings={"horizon": LIU_HORIZON, "grid": 100})
+               "and weight decay, not data size", settings={"horizon": LIU_HORIZON, "grid": 64})
 def liu(fast: bool) -> dict:
-    n = 40 if fast else 100
+    n = 40 if fast else 64  # edges are interpolated between runs (liu_layers): a coarse grid suffices
     out = liu_phase_diagram(np.geomspace(0.2, 100, n), np.geomspace(1e-4, 1, n), horizon=LIU_HORIZON)
     out["comprehension_ratio_no_decay"] = np.array(
         evaluate("grokking.comprehension_data_size", m0=1e-2, g0=1e-6, y=Y, c_m=C_M, c_g=C_G, eta_m=1.0, eta_g=0.1)
@@ -340,14 +340,15 @@ def liu(fast: bool) -> dict:
 def _fit_field(t: np.ndarray, fit_weight_decay: np.ndarray, lam: np.ndarray, beyond: np.ndarray) -> np.ndarray:
     """Positive where a circuit reaches y/2 within the horizon, negative where not, continuous across its edges.
 
-    Inside, -log10(t / horizon); a run that never got there reads ``beyond``, its time past the horizon
-    (at most ten horizons, and never less than the horizon, so that no run changes its phase). Where the
-    circuit cannot fit at all the time diverges between two runs: that edge is the registered form's
-    log(lam_fit / lam) (the runs agree with it to a grid cell: tests/test_figures.py).
+    Where the circuit cannot fit at all its time diverges between two runs: there the field is the
+    registered form's log(lam_fit / lam) (the runs agree with it to a grid cell: tests/test_figures.py).
+    Elsewhere it is -log10(t / horizon); a run that never got there reads ``beyond``, its time past the
+    horizon (at most ten horizons, and never less than the horizon, so that no run changes its phase).
     """
     past = np.clip(np.nan_to_num(beyond, nan=np.inf), 1.001 * LIU_HORIZON, 10 * LIU_HORIZON)
     inside = -np.log10(np.where(np.isfinite(t), t, past) / LIU_HORIZON)
-    return np.minimum(inside, np.log(fit_weight_decay / lam))
+    analytic = np.log(fit_weight_decay / lam)
+    return np.where(np.isfinite(t) | (analytic >= 0), np.minimum(inside, analytic), analytic)
 
 
 def _grokking_time_past_horizon(t_generalizer: np.ndarray, data_ratio: np.ndarray, lam: np.ndarray) -> np.ndarray:

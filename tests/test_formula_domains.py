@@ -50,6 +50,7 @@ def _integer_bounds(domain: Domain) -> int:
     return int(domain.lo) + (0 if domain.lo_closed else 1)
 
 
+@cache
 def moderate(domain: Domain) -> st.SearchStrategy[float]:
     """Values of order one: two decades either side of the domain's finite end (or of 0 and 1)."""
     if domain.integer:
@@ -67,6 +68,7 @@ def moderate(domain: Domain) -> st.SearchStrategy[float]:
     return st.one_of(st.sampled_from(ends), inside) if ends else inside
 
 
+@cache
 def extreme(domain: Domain) -> st.SearchStrategy[float]:
     """Values at a domain's edges: within 1e-300 of a finite end, up to 1e300 towards an infinite one."""
     if domain.integer:
@@ -86,14 +88,20 @@ def extreme(domain: Domain) -> st.SearchStrategy[float]:
     return st.one_of(options)
 
 
+@cache
+def either(domain: Domain) -> st.SearchStrategy[float]:
+    return st.one_of(moderate(domain), extreme(domain))
+
+
 def draw_point(data: st.DataObject, formula: Formula, edges: bool) -> dict[str, float]:
     values = {}
     for p in formula.params:
-        strategy = st.one_of(moderate(p.domain), extreme(p.domain)) if edges else moderate(p.domain)
+        strategy = either(p.domain) if edges else moderate(p.domain)
         values[p.name] = data.draw(strategy, label=p.name)
         assume(p.domain.contains(values[p.name]))
     args = [np.float64(values[p.name]) for p in formula.params]  # overflow to inf, as evaluation does
-    assume(all(bool(np.all(check(*args))) for check in constraint_checks(formula)))
+    with np.errstate(all="ignore"):
+        assume(all(bool(np.all(check(*args))) for check in constraint_checks(formula)))
     return values
 
 

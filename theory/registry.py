@@ -148,14 +148,16 @@ def load_all() -> None:
 
 
 def load_family(prefix: str) -> None:
-    """Import the modules of a formula family (``grokking`` -> ``theory.grokking*``, ``derivations.grokking.*``).
+    """Import the modules named after a formula family or part of one, in any folder: ``grokking`` ->
+    ``derivations.grokking.*``; ``huang`` -> ``derivations.grokking.huang_forms``; ``fit`` ->
+    ``derivations.scaling.fit``.
 
     A fast path: ``get`` and ``get_experiment`` try it before importing everything.
     """
     for package_name in _PACKAGES:
         for name in _modules(package_name):
-            relative = name[len(package_name) + 1:]
-            if relative == prefix or relative.startswith((prefix + "_", prefix + ".")):
+            parts = name.split(".")[1:]
+            if any(part == prefix or part.startswith(prefix + "_") for part in parts):
                 importlib.import_module(name)
 
 
