@@ -120,6 +120,9 @@ def test_help_lists_every_command_without_importing_them():
 def test_eval_imports_only_what_it_needs():
     # With the shipped registry, evaluating a double-descent formula imports no figure, fit, simulator or
     # SymPy derivation of its family.
+    from derivations.cache import shipped_records
+
+    assert shipped_records() is not None, "derivations/derived.json is stale: python -m derivations.cache --regenerate"
     out, imported = _in_a_new_process(["eval", "double_descent.ridge_risk", "gamma=2", "lam=0.1", "r2=1",
                                        "sigma2=1"])
     assert float(out) > 0 and imported == []

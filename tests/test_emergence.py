@@ -426,8 +426,14 @@ def test_breakthroughness_guards():
 
 # --- informal claims, made precise ------------------------------------------------------------------------
 def test_product_exceeds_sum_claim_fails():
-    # "Product of components exceeds their sum => emergence": false for components below 2.
-    assert 1.5 * 1.5 < 1.5 + 1.5
+    # "A product of components exceeds their sum => emergence": exact match is the product of L per-token
+    # probabilities p(N) < 1, so it lies below their sum L p(N) at every scale (and below each component).
+    scales = np.geomspace(1e-3, 1e6, 40)
+    p = evaluate("emergence.token_probability", N=scales, c=1.0, alpha=-0.5)
+    for length in (2, 5, 20):
+        product = evaluate("emergence.exact_match_accuracy", N=scales, c=1.0, alpha=-0.5, L=length)
+        assert np.all(product < length * p) and np.all(product <= p)
+        assert product == pytest.approx(p**length, rel=1e-12)  # independent tokens: the product itself
 
 
 def test_signal_to_noise_of_an_average_grows_smoothly_not_in_a_jump():

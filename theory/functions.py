@@ -62,17 +62,18 @@ def log_space(expr: sp.Expr) -> sp.Expr:
     return sp.exp(sp.expand_log(sp.log(expr), force=True), evaluate=False)
 
 
-def power_minus_one(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with every (1 + x)^a, x a positive product of powers, written exp(a softplus(ln x)), so that
-    (1 + x)^a - 1 compiles to expm1(a logaddexp(0, ln x)): the difference keeps its digits when x is tiny
-    (1 + 1e-20 is 1 in double precision), and x itself may exceed the double range when (1 + x)^a does not."""
+def power_of_sum(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every (X + Y)^a, X and Y positive products of powers and a not an integer, written
+    exp(a (ln Y + softplus(ln X - ln Y))): the log-sum-exp of the two terms, so that a term beyond the double
+    range does not make the power inf (((N_c/N)^(a_N/a_D) + D_c/D)^a_D at a_N/a_D = 1000). With Y = 1,
+    (1 + x)^a - 1 compiles to expm1(a logaddexp(0, ln x)), which keeps its digits when x is tiny."""
 
-    def one_plus_product(e: sp.Basic) -> bool:
-        return (isinstance(e, sp.Pow) and e.base.is_Add and len(e.base.args) == 2 and 1 in e.base.args
-                and not e.exp.is_Integer)
+    def power_of_two_terms(e: sp.Basic) -> bool:
+        return isinstance(e, sp.Pow) and e.base.is_Add and len(e.base.args) == 2 and not e.exp.is_Integer
 
     def rewrite(e: sp.Pow) -> sp.Expr:
-        x = e.base - 1
-        return sp.exp(e.exp * softplus(sp.expand_log(sp.log(x), force=True)))
+        y, x = sorted(e.base.args, key=lambda term: not term.is_Number)  # a number, if any, is Y
+        log_x, log_y = (sp.expand_log(sp.log(term), force=True) for term in (x, y))
+        return sp.exp(e.exp * (log_y + softplus(log_x - log_y)))
 
-    return expr.replace(one_plus_product, rewrite)
+    return expr.replace(power_of_two_terms, rewrite)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from theory.functions import power_of_sum
 from theory.registry import register
 from theory.symbols import POSITIVE, D, declare
 
@@ -56,12 +57,13 @@ kaplan_data_loss = register(
     source=f"{KAPLAN}, §1.2 Eq. (1.2)",
     description="loss of a large model trained with early stopping on D tokens",
 ).expr
-kaplan_loss = register(
-    "scaling.kaplan_loss", ((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D,
-    [N, D, N_c, D_c, alpha_N, alpha_D],
+kaplan_loss = ((N_c / N) ** (alpha_N / alpha_D) + D_c / D) ** alpha_D
+register(
+    # Evaluated as a log-sum-exp: (N_c/N)^(alpha_N/alpha_D) alone may exceed the double range when L does not.
+    "scaling.kaplan_loss", power_of_sum(kaplan_loss), [N, D, N_c, D_c, alpha_N, alpha_D],
     source=f"{KAPLAN}, §1.2 Eq. (1.5) and Table 2 (joint fit)",
     description="joint loss L(N, D); not additive: the data term's effect depends on N",
-).expr
+)
 kaplan_steps_loss = register(
     "scaling.kaplan_steps_loss", (N_c / N) ** alpha_N + (S_c / S_min) ** alpha_S,
     [N, S_min, N_c, S_c, alpha_N, alpha_S],

@@ -20,6 +20,7 @@ from derivations.flow import coordinate_flow
 from derivations.roots import unique_solution
 from theory.circuits import VARMA, generalization_cost, memorization_cost
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
+from theory.functions import power_of_sum
 from theory.registry import register
 from theory.symbols import (
     P_G,
@@ -245,8 +246,14 @@ register(
 # -2 (dL/dw_G - dL/dw_M); it must make up the squared seed ratio (the phase-1 invariant w_G/w_M = (s_G/s_M)^2).
 _plateau_rate = -2 * _stationarity_gap.subs(kappa, p)
 cross_entropy_delay = sp.log((s_M / s_G) ** 2) / (_plateau_rate * eta)
+# The rate holds P_M^p - P_G^p, which cancels as P_M -> P_G (D -> D_crit). With P_M = P_G (1 + u) it is
+# P_G^p ((1 + u)^p - 1), evaluated by expm1 from u = (P_M - P_G)/P_G, whose difference is exact.
+_u = sp.Symbol("u", positive=True)
+_stable_rate = power_of_sum(sp.factor(sp.expand_power_base(_plateau_rate.subs(P_M, P_G * (1 + _u)), force=True)))
 register(
-    "grokking.cross_entropy_delay", cross_entropy_delay, [s_G, s_M, lam, p, P_G, P_M, eta],
+    "grokking.cross_entropy_delay",
+    cross_entropy_delay.subs(_plateau_rate, _stable_rate).subs(_u, (P_M - P_G) / P_G),
+    [s_G, s_M, lam, p, P_G, P_M, eta],
     source=f"{VARMA}, App. C/D (plateau growth rate, r = 1; derived here)",
     description="steps from memorization to the test-argmax flip w_G = w_M (r = 1); ~ 1/(lam (P_M^p - P_G^p))",
     constraints=[(P_M > P_G, "delayed generalization needs a more efficient generalizer, P_M > P_G"),

@@ -19,7 +19,7 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.roots import unique_solution
-from theory.functions import log_space, power_minus_one
+from theory.functions import log_space, power_of_sum
 from theory.registry import register
 from theory.scaling import (
     KAPLAN,
@@ -93,7 +93,7 @@ overfitting = _base_ratio**_power - 1
 # Registered forms evaluate (1 + x)^alpha_D - 1 as expm1(alpha_D log1p(x)) and products of powers in log space:
 # at N = 1e9, D = 1e26 the excess loss is ~1e-17 of the loss, which the plain forms cancel to 0.
 register(
-    "scaling.kaplan_overfitting", power_minus_one(overfitting), _parameters(overfitting, N, D),
+    "scaling.kaplan_overfitting", power_of_sum(overfitting), _parameters(overfitting, N, D),
     source=OVERFIT, description="delta L = L(N, D)/L(N, inf) - 1: relative excess loss from finite data",
 )
 _x = sp.Symbol("x", positive=True)
@@ -108,7 +108,7 @@ def _data_for_overfitting() -> sp.Expr:
 
 data_for_overfitting = _store("data_for_overfitting", _data_for_overfitting)
 register(
-    "scaling.kaplan_data_to_avoid_overfitting", log_space(power_minus_one(data_for_overfitting)),
+    "scaling.kaplan_data_to_avoid_overfitting", log_space(power_of_sum(data_for_overfitting)),
     _parameters(data_for_overfitting, N, delta), source=OVERFIT,
     description="tokens D at which delta L equals delta; D ~ N^(alpha_N/alpha_D) (5e3 N^0.74 at delta = 0.02)",
 )
@@ -119,7 +119,7 @@ early_stopping_steps = _store(
     lambda: unique_solution(sp.Eq(kaplan_steps_loss - kaplan_params_loss, _excess), S_min),
 ).subs(_excess, converged_loss * overfitting)
 register(
-    "scaling.kaplan_early_stopping_steps", log_space(power_minus_one(early_stopping_steps)),
+    "scaling.kaplan_early_stopping_steps", log_space(power_of_sum(early_stopping_steps)),
     _parameters(early_stopping_steps, N, D),
     source=f"{KAPLAN}, §5.3 (derived here from Eqs. (1.5) and (1.6))",
     description="S_c/(L(N, D) - L(N, inf))^(1/alpha_S): steps before finite data stops the loss falling",
