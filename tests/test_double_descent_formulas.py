@@ -576,18 +576,23 @@ def test_covariance_root_is_positive_and_solves_the_equation(gamma, sa, sb, w):
     assert lhs == pytest.approx(1 - 1 / gamma, rel=1e-9)
 
 
-def test_covariance_matches_the_theorem_solved_numerically():
-    # gamma = 1.5, s in {1, 9} with weights (0.3, 0.7), beta energy (0.8, 0.2), r2 = 4, sigma2 = 1: Hastie et al.
-    # Thm 2's equation for c0 solved by bisection and its integrals summed over the two atoms (the theorem itself
-    # is checked against simulation in test_double_descent_montecarlo).
-    gamma, spectrum, signal = 1.5, [(1.0, 0.3), (9.0, 0.7)], [(1.0, 0.8), (9.0, 0.2)]
+@pytest.mark.parametrize(("gamma", "s_a", "s_b", "w", "v", "r2", "sigma2"), [
+    (1.5, 1.0, 9.0, 0.7, 0.2, 4.0, 1.0), (3.0, 2.5, 0.4, 0.35, 0.6, 1.7, 0.6)])
+def test_covariance_matches_the_theorem_solved_numerically(gamma, s_a, s_b, w, v, r2, sigma2):
+    # Hastie et al. Thm 2's equation for c0 solved by bisection and its integrals summed over the two atoms (the
+    # theorem itself is checked against simulation in test_double_descent_montecarlo). s_a != 1 in the second
+    # spectrum, so that no power of s_a hides behind a unit value.
+    spectrum, signal = [(s_a, 1 - w), (s_b, w)], [(s_a, 1 - v), (s_b, v)]
     x = brentq(lambda x: sum(w / (1 + x * s) for s, w in spectrum) - (1 - 1 / gamma), 1e-12, 1e6, xtol=1e-15)
     ratio = (sum(w * s**2 / (1 + x * s) ** 2 for s, w in spectrum)
              / sum(w * s / (1 + x * s) ** 2 for s, w in spectrum))
-    bias = 4.0 * (1 + x * ratio) * sum(w * s / (1 + x * s) ** 2 for s, w in signal)
-    spot = dict(gamma=gamma, s_a=1.0, s_b=9.0, w_b=0.7)
-    assert evaluate("double_descent.covariance_bias", r2=4.0, v_b=0.2, **spot) == pytest.approx(bias, rel=1e-9)
-    assert evaluate("double_descent.covariance_variance", sigma2=1.0, **spot) == pytest.approx(x * ratio, rel=1e-9)
+    bias = r2 * (1 + x * ratio) * sum(w * s / (1 + x * s) ** 2 for s, w in signal)
+    spot = dict(gamma=gamma, s_a=s_a, s_b=s_b, w_b=w)
+    assert evaluate("double_descent.covariance_bias", r2=r2, v_b=v, **spot) == pytest.approx(bias, rel=1e-9)
+    variance = evaluate("double_descent.covariance_variance", sigma2=sigma2, **spot)
+    assert variance == pytest.approx(sigma2 * x * ratio, rel=1e-9)
+    assert evaluate("double_descent.covariance_risk", r2=r2, sigma2=sigma2, v_b=v, **spot) == pytest.approx(
+        bias + sigma2 * x * ratio, rel=1e-9)
     with pytest.raises(ValueError, match="gamma > 1"):
         evaluate("double_descent.covariance_variance", gamma=0.5, sigma2=1.0, s_a=1.0, s_b=9.0, w_b=0.7)
 
@@ -602,3 +607,40 @@ def test_bisection_checks_its_bracket():
         chi_root(lambda c, shift: c - shift, upper, np.array([0.5, 3.0]))
     # A residual that is not finite at an end gives NaN (reported by name by evaluate), not a bracket end.
     assert np.isnan(chi_root(lambda c, s: c - s, np.array([np.inf]), np.array([1.0])))
+
+
+@pytest.mark.parametrize(("psi1", "psi2", "lam"), [(0.7, 2.0, 0.05), (3.0, 1.3, 0.4)])
+def test_random_features_bias_and_variance_from_the_continued_fixed_point(psi1, psi2, lam):
+    # Thm 1's B = E1/E0 and V = E2/E0 at chi found by continuation from large Im xi (not by the package's bisection),
+    # with the ReLU constants computed here from the Gaussian moments, not taken from the package.
+    chi_value = chi_by_continuation(psi1, psi2, lam).real
+    point = {dd.chi: chi_value, dd.psi1: psi1, dd.psi2: psi2, dd.zeta: 0.5 / math.sqrt(0.25 - 1 / (2 * math.pi))}
+    for name, numerator in (("bias", dd.rf_E1), ("variance", dd.rf_E2)):
+        expected = float((numerator / dd.rf_E0).subs(point))
+        got = evaluate(f"double_descent.random_features_{name}", psi1=psi1, psi2=psi2, lam=lam)
+        assert got == pytest.approx(expected, rel=1e-7), name
+
+
+@pytest.mark.parametrize("alpha", [0.5, 2.0])
+def test_gradient_flow_training_error_starts_at_noise_plus_initial_error(alpha):
+    # At t = 0 the weights are independent of the training data: the training error is the label noise plus the
+    # initial squared distance to the teacher, sigma_eps^2 + sigma_w0^2 + sigma_wbar^2, for every alpha.
+    value = evaluate("double_descent.gradient_flow_training_error", alpha=alpha, t=0.0, sigma_w0_2=0.3,
+                     sigma_wbar_2=1.2, sigma_eps_2=0.4)
+    assert value == pytest.approx(0.4 + 0.3 + 1.2, rel=1e-9)
+
+
+def test_early_stopping_risk_follows_the_gradient_descent_recursion():
+    # Per feature, GD contracts the mean error by c = 1 - eta s^2 each step while the fitted noise grows to
+    # 1 - c^k of its full size: iterate the two recursions instead of taking powers (s != 1 so s^2 is pinned).
+    n, sigma2, k = 40.0, 2.0, 23
+    features = [(1.7, 0.9, 0.3), (0.35, -2.2, 0.8)]  # (scale, coefficient, step)
+    total = 0.0
+    for s, theta, eta in features:
+        mean_error, fitted = theta, 0.0
+        for _ in range(k):
+            mean_error, fitted = (1 - eta * s**2) * mean_error, (1 - eta * s**2) * fitted + eta * s**2
+        total += s**2 * mean_error**2 + sigma2 / n * fitted**2
+    (s1, theta_1, eta1), (s2, theta_2, eta2) = features
+    assert evaluate("double_descent.early_stopping_risk", k=k, n=n, sigma2=sigma2, s1=s1, theta_1=theta_1,
+                    eta1=eta1, s2=s2, theta_2=theta_2, eta2=eta2) == pytest.approx(total, rel=1e-12)

@@ -197,9 +197,12 @@ def chi_root(residual: Callable, upper: np.ndarray, *args: np.ndarray) -> np.nda
 
 def _minus_chi(p1: object, p2: object, y: object) -> np.ndarray:
     p1, p2, y = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (p1, p2, y)))
-    upper = _ridgeless(p1, p2)
+    upper = np.array(_ridgeless(p1, p2), dtype=float)
     # At y = 0 the root is the bracket's end (the ridgeless root); bisection would only approach it.
-    return np.where(y > 0, chi_root(_residual, upper, p1, p2, y), upper)
+    ridge = y > 0
+    if np.any(ridge):
+        upper[ridge] = chi_root(_residual, upper[ridge], p1[ridge], p2[ridge], y[ridge])
+    return upper
 
 
 class RandomFeaturesChi(sp.Function):
