@@ -1,17 +1,20 @@
-"""python -m figures [--list] [--only NAME ...] [--fast] [--out DIR] [--no-cache] [--jobs N]: see figures.command.
+"""python -m figures [--list] [--only NAME ...] [--fast] [--out DIR] [--no-cache] [--jobs N]
 
-``circuitcomp figures`` is the same command and works from any folder; ``python -m figures`` finds a
-local ``figures/`` folder first when run from a directory that has one.
+The same command as ``circuitcomp figures`` (figures.command), which works from any folder: ``python -m
+figures`` finds a local ``figures/`` folder first when run from a directory that has one.
 """
 
-import os
+from __future__ import annotations
+
 import sys
+from collections.abc import Sequence
 
-# One BLAS thread per process, set before NumPy is first imported (see figures.command).
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
-from figures.command import main  # noqa: E402
+def main(argv: Sequence[str] | None = None) -> int:
+    from derivations.cli import main as circuitcomp  # sets single-threaded BLAS before NumPy is imported
+
+    return circuitcomp(["figures", *(sys.argv[1:] if argv is None else argv)])
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,17 +1,17 @@
-"""``circuitcomp figures`` (and ``python -m figures``): regenerate the papers' figures as PDF + PNG.
+"""``circuitcomp figures`` (also ``python -m figures``): regenerate the papers' figures as PDF + PNG.
 
 Figures are rendered by one worker process per core. Workers are forked after the figure modules are
-imported, so the symbolic derivations happen once; each worker uses one BLAS thread (set before NumPy
-is imported, see ``figures.__main__``), since threads fighting over two cores make the batched small
-LAPACK calls of the simulations 10-100x slower.
+imported, so the symbolic derivations happen once; each worker uses one BLAS thread (``derivations.cli``
+sets it before NumPy is imported), since threads fighting over two cores make the batched small LAPACK
+calls of the simulations 10-100x slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -44,6 +44,8 @@ def handler(args: argparse.Namespace) -> int:
             print(f"{spec.name:<28} {spec.description}\n{'':<28} source: {spec.source}")
         return 0
     jobs = _jobs(args.jobs)
+    # fontTools warns about a bundled font's zero timestamp while embedding it in each PDF: not the user's concern.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     specs = _select(args.only, get_figure) if args.only else all_figures()
     out = _output_folder(args.out)
     print(f"rendering {len(specs)} figure{'s' if len(specs) != 1 else ''} into {out}", flush=True)
@@ -122,19 +124,3 @@ def _render(name: str, out: Path, fast: bool, use_cache: bool):
     from figures.registry import get_figure, render
 
     return render(get_figure(name), out, fast=fast, use_cache=use_cache)
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, like every other error, instead of a usage block
-        raise ValueError(message)
-
-
-def main(argv: Sequence[str] | None = None, prog: str = "python -m figures") -> int:
-    """Stand-alone entry (``python -m figures``): the same options and messages as the CLI subcommand."""
-    parser = _OneLineParser(prog=prog)
-    configure(parser)
-    try:
-        return handler(parser.parse_args(argv))
-    except ValueError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from figures import registry
-from figures.command import main
+from figures.__main__ import main
 from figures.registry import CACHE_FOLDER, FigureSpec, data, render
 
 

@@ -1,10 +1,11 @@
 """Every registered formula over its declared domain: a finite value, inf only where it declares a divergence, or
 a one-line ValueError naming the parameters; never NaN, never -inf, never an overflow passed off as a divergence.
 
-The reference is an independent evaluation route: the same SymPy expression evaluated by mpmath at 400 digits (no
-NumPy, no expm1/log1p or log-space rewrites, no double-precision intermediates). Double precision may fail only
-where that reference itself lies beyond the double range; wherever the reference is an ordinary number, the
-package must return it (to 1e-6 at moderate parameters; finite at the domain's edges).
+At moderate parameters (two decades around the domain's ends) the reference is an independent evaluation route:
+the same SymPy expression evaluated by mpmath at 400 digits (no NumPy, no expm1/log1p or log-space rewrites, no
+double-precision intermediates). There double precision may fail only where that reference itself lies beyond
+the double range, and must otherwise return it to 1e-6. At the domain's edges (1e-300 from a finite end, 1e300
+towards an infinite one) a clear error is accepted wherever it occurs, NaN and -inf nowhere.
 """
 
 import math

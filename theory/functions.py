@@ -69,8 +69,10 @@ def power_of_sum(expr: sp.Expr) -> sp.Expr:
     (1 + x)^a - 1 compiles to expm1(a logaddexp(0, ln x)), which keeps its digits when x is tiny."""
 
     def power_of_two_terms(e: sp.Basic) -> bool:
+        # Terms SymPy cannot sign are taken as the domains declare them (N_c is real, its domain positive);
+        # a provably negative one, as in (1 - x)^a, has no log and is left alone.
         return (isinstance(e, sp.Pow) and e.base.is_Add and len(e.base.args) == 2 and not e.exp.is_Integer
-                and all(term.is_positive for term in e.base.args))
+                and not any(term.is_negative for term in e.base.args))
 
     def rewrite(e: sp.Pow) -> sp.Expr:
         y, x = sorted(e.base.args, key=lambda term: not term.is_Number)  # a number, if any, is Y

@@ -89,7 +89,10 @@ _risk_in_m = (r2 * lam_ridge**2 * _m(_z).diff(_z) + sigma2 * gamma * (_m(_z) - l
 
 def _optimal_lambda() -> sp.Expr:
     roots = sp.solve(sp.factor(sp.diff(_risk_in_m, lam_ridge)), lam_ridge)
-    return next(r for r in roots if not r.has(_m) and not r.has(sp.Subs))
+    free = [r for r in roots if not r.has(_m) and not r.has(sp.Subs)]
+    if len(free) != 1:  # the argument above leaves exactly one stationary point free of m
+        raise ArithmeticError(f"expected one root of dR/dlam free of m, got {free}")
+    return free[0]
 
 
 optimal_lambda = _store("optimal_lambda", _optimal_lambda)

@@ -11,7 +11,6 @@ statement in Arora and Goyal (2023, arXiv 2307.15936, Thm. 8), not the paper's i
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binom
 
 from derivations.evaluate import check_domain, evaluate
 from theory.emergence import OPEN_UNIT
@@ -68,6 +67,8 @@ def failing_skill_fraction(pieces: np.ndarray, n_skills: int, theta: float, beta
 def tail_predictions(pieces: np.ndarray, n_skills: int, theta: float, beta_s: float) -> tuple[float, float]:
     """(exact expected failing fraction, Chernoff bound), both averaged over the graph's skill degrees."""
     degree = _degrees(pieces, n_skills)
+    from scipy.stats import binom  # imported here: scipy.stats costs a second at import, only this uses it
+
     exact = binom.sf(failure_threshold(degree, theta, beta_s) - 1, degree, theta)  # P[X > threshold - 1]
     bound = evaluate("emergence.skill_failure_tail_bound", theta=theta, beta_s=beta_s, degree=np.maximum(degree, 1))
     return float(np.mean(np.where(degree > 0, exact, 0.0))), float(np.mean(bound))
