@@ -408,3 +408,16 @@ def test_ungrokking_time_by_simulating_from_the_grokked_state():
     run = simulate(SQUARED_LOSS, 5 * predicted, {**values, **start},
                    events={"ungrok": Event("generalizing_margin", 0.6, -1)}, n_points=20)
     assert run.events["ungrok"] == pytest.approx(predicted, rel=2e-3)
+
+
+def test_cross_entropy_delay_by_simulation_with_both_seeds_away_from_one():
+    # Varma et al.'s product model at r = 1: memorization, then the test argmax flips after the plateau; seeds
+    # s_M = 2, s_G = 0.01 so that the seed ratio (s_M/s_G)^2, not s_M alone, is pinned; P_G = 1.5 so that the
+    # efficiency gap P_M^p - P_G^p is.
+    from theory.dynamics import CROSS_ENTROPY
+
+    seeds, lam = {"s_G": 0.01, "s_M": 2.0, "P_G": 1.5, "P_M": 2.7}, 0.01  # no norm, nor their gap, equal to one
+    delay = evaluate("grokking.cross_entropy_delay", lam=lam, p=2, eta=0.01, **seeds)
+    events = {"flip": Event("test_margin", 0.0, +1), "memorized": Event("train_accuracy", 0.5, +1)}
+    run = simulate(CROSS_ENTROPY, 1.1 * delay, {"kappa": 2, "lam": lam, **seeds}, events=events, n_points=20)
+    assert run.events["flip"] - run.events["memorized"] == pytest.approx(delay, rel=0.01)
