@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derivations.compile import compile_model
-from derivations.evaluate import evaluate
+from derivations.evaluate import check_arguments, evaluate
 from derivations.experiments import Setting, experiment
 
 # Registers the family's closed forms before the first evaluate(): the registry's lazy family import would
@@ -22,6 +22,7 @@ from derivations.experiments import Setting, experiment
 from derivations.grokking import forms  # noqa: F401
 from derivations.simulate import Event, SimulationError, Trajectory, resolve_values, simulate
 from theory.dynamics import SQUARED_LOSS
+from theory.registry import get
 from theory.symbols import Domain
 
 Y, C_M, C_G = 1.0, 0.1, 5.0  # target margin and costs: D_crit = c_g / c_m = 50 examples
@@ -53,13 +54,20 @@ def model_values(data_ratio: float, weight_decay: float, lr: float, rate_ratio: 
 
 
 def _formula_or_none(name: str, values: dict, keys: list[str]) -> float | None:
-    """A closed form where its constraints hold, else None (the form does not apply)."""
+    """A closed form where its declared domains and constraints hold, else None (the form does not apply).
+
+    Applicability is decided from the declarations alone; an error in evaluating a form that applies
+    (NaN, -inf) is a bug in the form and propagates, never read as "does not apply".
+    """
+    formula = get(name)
+    arguments = {k: values[k] for k in keys}
     try:
         # Far out in the domain a constraint's product (D c_m lam) may overflow to inf: still decided correctly.
         with np.errstate(over="ignore"):
-            return evaluate(name, **{k: values[k] for k in keys})
+            check_arguments(formula, arguments)
     except ValueError:
         return None
+    return evaluate(formula, **arguments)
 
 
 def predictions(values: dict) -> dict[str, float | None]:
