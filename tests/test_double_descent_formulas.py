@@ -9,6 +9,7 @@ from large Im xi) -- never the implementation's own output.
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -171,6 +172,59 @@ def test_ridge_bias_and_variance_are_the_mp_integrals(gamma, lam, r2, sigma2):
     assert evaluate("double_descent.ridge_bias", gamma=gamma, lam=lam, r2=r2) == pytest.approx(bias, rel=1e-6)
     assert evaluate("double_descent.ridge_variance", gamma=gamma, lam=lam, sigma2=sigma2) == pytest.approx(
         variance, rel=1e-6)
+
+
+# The definitions (Hastie et al. Thm 5) through the derived m'(-lam): bias r2 lam^2 m',
+# variance sigma2 gamma (m - lam m').
+RIDGE_DEFINITIONS = {
+    "double_descent.ridge_bias": dd.r2 * dd.lam_ridge**2 * dd.stieltjes_derivative,
+    "double_descent.ridge_variance": dd.sigma2 * dd.gamma * (dd.stieltjes - dd.lam_ridge * dd.stieltjes_derivative),
+}
+
+
+def at_digits(expr, digits, **values):
+    """``expr`` evaluated by mpmath at ``digits`` significant digits (no double-precision intermediates)."""
+    with mpmath.workdps(digits):
+        symbols = sorted(expr.free_symbols, key=str)
+        return sp.lambdify(symbols, expr, "mpmath")(*(mpmath.mpf(values[str(x)]) for x in symbols))
+
+
+@pytest.mark.parametrize("name", RIDGE_DEFINITIONS)
+def test_stable_ridge_forms_equal_their_definitions_at_50_digits(name):
+    registered, definition = dd.ridge_bias if "bias" in name else dd.ridge_variance, RIDGE_DEFINITIONS[name]
+    for gamma in (0.1, 0.5, 0.9, 0.999, 1.0, 1.001, 1.5, 3.0, 20.0):
+        for lam in (1e-3, 0.1, 1.0, 10.0, 1e3):
+            point = dict(gamma=gamma, lam=lam, r2=1.0, sigma2=1.0)
+            stable, defined = (at_digits(e, 50, **point) for e in (registered, definition))
+            assert abs(stable - defined) <= mpmath.mpf("1e-40") * abs(defined), (gamma, lam)
+
+
+def test_bias_rationalization_identity():
+    # (A + u S)(A - u S) = 4 gamma lam^2 with S^2 the discriminant: it lets the gamma < 1 branch drop the cancellation.
+    g, lam, s = dd.gamma, dd.lam_ridge, sp.Symbol("S")
+    u, a = g - 1, (g - 1) ** 2 + lam * (g + 1)
+    assert sp.expand((a + u * s) * (a - u * s)).subs(s**2, (1 - g + lam) ** 2 + 4 * g * lam).expand() == sp.expand(
+        4 * g * lam**2)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 1.0, 2.0])
+@pytest.mark.parametrize("lam", [1e-300, 1e-12])
+def test_ridge_bias_and_variance_at_tiny_penalty(gamma, lam):
+    # Reference: the definitions through m'(-lam) at 100 digits beyond their cancellation (which eats ~2 |log10 lam|).
+    digits = 100 + 2 * round(-math.log10(lam))
+    for name, kw in (("double_descent.ridge_bias", dict(r2=1.0)), ("double_descent.ridge_variance", dict(sigma2=1.0))):
+        expected = float(at_digits(RIDGE_DEFINITIONS[name], digits, gamma=gamma, lam=lam, r2=1.0, sigma2=1.0))
+        assert evaluate(name, gamma=gamma, lam=lam, **kw) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    bias = evaluate("double_descent.ridge_bias", gamma=gamma, lam=lam, r2=1.0)
+    variance = evaluate("double_descent.ridge_variance", gamma=gamma, lam=lam, sigma2=1.0)
+    if gamma == 1.0:
+        # m(-lam) = 1/sqrt(lam) + O(1) at gamma = 1: bias ~ sqrt(lam)/2 -> 0, variance ~ 1/(2 sqrt(lam)) -> inf.
+        assert bias == pytest.approx(math.sqrt(lam) / 2, rel=1e-5)
+        assert variance == pytest.approx(1 / (2 * math.sqrt(lam)), rel=1e-5)
+    else:  # the ridgeless limit (Hastie et al. Thm 1), to O(lam)
+        assert bias == pytest.approx(evaluate("double_descent.ridgeless_bias", gamma=gamma, r2=1.0), abs=1e-10)
+        assert variance == pytest.approx(evaluate("double_descent.ridgeless_variance", gamma=gamma, sigma2=1.0),
+                                         rel=1e-10)
 
 
 def test_ridge_spot_values():

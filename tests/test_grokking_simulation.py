@@ -1,17 +1,22 @@
 """Closed forms against the simulated gradient flow, where their assumptions hold, and the grokking family's
 behaviour (grok, no grok, ungrok, critical slowing, 1/lam delay) through the CLI's defaults."""
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
 from derivations.evaluate import evaluate
-from derivations.grokking.runs import CRITICAL_DATA_SIZE, run_grokking
+from derivations.grokking import runs
+from derivations.grokking.runs import CRITICAL_DATA_SIZE, model_values, predictions, run_grokking
 from derivations.simulate import Event, SimulationError, simulate
+from theory import symbols as sym
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
+from theory.registry import get
 
 
 def test_grokking_at_twice_the_critical_size():
@@ -37,6 +42,46 @@ def test_retraining_below_the_critical_size_ungroks_on_the_predicted_time():
     s = run_grokking(data_ratio=2, retrain_ratio=0.5).summary
     assert s["grokked_test_accuracy"] > 0.95 and s["final_test_accuracy"] < 0.05
     assert s["t_ungrok"] == pytest.approx(s["t_ungrok_predicted"], rel=0.02)
+
+
+@pytest.mark.parametrize("ratio, weight_decay, applies", [
+    (2.0, 0.01, {"t_memorize_predicted": True, "t_generalize_predicted": True}),
+    (0.5, 0.01, {"t_memorize_predicted": True, "t_generalize_predicted": False}),  # D < D_crit: no grokking
+    (2.0, 0.0, {"t_memorize_predicted": True, "t_generalize_predicted": False}),  # no weight decay
+    (2.0, 0.2, {"t_memorize_predicted": False, "t_generalize_predicted": False}),  # lam c_m D = 2 y: confusion
+])
+def test_predictions_are_none_exactly_where_the_declared_assumptions_fail(ratio, weight_decay, applies):
+    p = predictions(model_values(ratio, weight_decay, 1.0, 0.1, m0=1e-2, g0=1e-6))
+    assert {k: v is not None for k, v in p.items()} == applies
+    assert all(v > 0 for v in p.values() if v is not None)
+
+
+def test_a_broken_form_raises_instead_of_reading_as_not_applicable(monkeypatch):
+    # A moved threshold: the memorizer's stationary log term log(y - lam c_m D) becomes log(y/20 - lam c_m D), the log
+    # of a negative number (NaN) at D = 2 D_crit, lam = 0.01. A bug that must not pass for "does not apply".
+    form = get("grokking.t_generalize")
+    load = sym.lam * sym.c_m * sym.D
+    assert form.expr.has(sp.log(sym.y - load))
+    broken = dataclasses.replace(form, expr=form.expr.subs(sp.log(sym.y - load), sp.log(sym.y / 20 - load)))
+    monkeypatch.setattr(runs, "get", lambda name: broken if name == form.name else get(name))
+    with pytest.raises(ValueError, match="undefined"):
+        run_grokking(data_ratio=2)
+
+
+@pytest.mark.parametrize("name", ["grokking.t_memorize", "grokking.t_generalize", "grokking.t_ungrok"])
+def test_event_times_scale_inversely_with_the_learning_rates(name):
+    # The predictions are evaluated at eta_m = 1 and divided by the learning rate: exact only for this homogeneity.
+    expr, s = get(name).expr, sp.Symbol("s", positive=True)
+    scaled = expr.subs({sym.eta_m: s * sym.eta_m, sym.eta_g: s * sym.eta_g}, simultaneous=True)
+    assert sp.simplify(scaled - expr / s) == 0
+
+
+def test_a_generalizer_faster_by_forty_decades_is_predicted_to_win_the_first_race():
+    # Its closed-form crossing time is negative beyond double precision (-6.5e308 at 50 digits): comprehension.
+    s = run_grokking(data_ratio=7.1e5, weight_decay=3e-10, lr=1e-297, rate_ratio=1e40, init_memorizing=1e-170,
+                     init_generalizing=1e-220, n_points=20).summary
+    assert s["t_generalize_predicted"] is None
+    assert s["final_test_accuracy"] > 0.95 and s["t_generalize"] <= s["t_memorize"]
 
 
 @pytest.mark.parametrize("ratio", [1.02, 1.2])

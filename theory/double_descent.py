@@ -119,17 +119,26 @@ stieltjes = register(
 ).expr
 # dm/dz at z = -lam: the analytic derivative (d/dlam of m(-lam) is -m').
 stieltjes_derivative = -sp.diff(stieltjes, lam_ridge)
-# Rational simplification expands the discriminant under the root; put its compact form back (fewer flops).
-_compact = {sp.sqrt(sp.expand(_disc)): sp.sqrt(_disc)}
+# Bias r2 lam^2 m'(-lam) and variance sigma2 gamma (m - lam m') in forms without cancellation (the expanded ones gave
+# a bias of -0.5 at lam = 1e-300, gamma = 1); tests check them against these definitions at 50 digits and, at tiny lam,
+# at 100 digits beyond the definitions' cancellation. With u = gamma - 1 (exact near gamma = 1) the discriminant is a
+# sum of non-negative terms, u^2 + lam (lam + 2 gamma + 2), and S is its root. The bias numerator A + u S, with
+# A = u^2 + lam (gamma + 1), is such a sum for gamma >= 1; for gamma < 1 it cancels down to O(lam^2), so there it is
+# rationalized by (A + u S)(A - u S) = 4 gamma lam^2. The variance's gamma + 1 + lam - S is rationalized the same
+# way: (gamma + 1 + lam)^2 - S^2 = 4 gamma.
+_u = gamma - 1
+_root = sp.sqrt(_u**2 + lam_ridge * (lam_ridge + 2 * gamma + 2))
+_a = _u**2 + lam_ridge * (gamma + 1)
 ridge_bias = register(
     "double_descent.ridge_bias",
-    sp.factor(sp.together(r2 * lam_ridge**2 * stieltjes_derivative)).subs(_compact), [gamma, lam_ridge, r2],
+    r2 * sp.Piecewise(((_a + _u * _root) / (2 * gamma * _root), gamma >= 1),
+                      (2 * lam_ridge**2 / (_root * (_a - _u * _root)), True)),
+    [gamma, lam_ridge, r2],
     source=f"{HASTIE}, Thm 5 (r2 lam^2 m'(-lam))",
     description="bias of ridge regression, isotropic features: r2 lam^2 m'(-lam); -> r2 as lam -> oo",
 ).expr
 ridge_variance = register(
-    "double_descent.ridge_variance",
-    sp.factor(sp.radsimp(sp.together(sigma2 * gamma * (stieltjes - lam_ridge * stieltjes_derivative)))).subs(_compact),
+    "double_descent.ridge_variance", 2 * sigma2 * gamma / (_root * (gamma + 1 + lam_ridge + _root)),
     [gamma, lam_ridge, sigma2],
     source=f"{HASTIE}, Thm 5 (sigma2 gamma (m - lam m'))",
     description="variance of ridge regression: sigma2 gamma (m(-lam) - lam m'(-lam)); finite at gamma = 1",

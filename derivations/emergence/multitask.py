@@ -46,7 +46,7 @@ from derivations.grokking.phases import HuangSetting, huang_equilibrium
 from derivations.roots import unique_solution
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY
-from theory.functions import softplus
+from theory.functions import log_space, power_of_sum
 from theory.registry import get, register
 from theory.symbols import (
     P_M,
@@ -79,25 +79,10 @@ M_s = sp.Symbol("M_s", positive=True)
 _store = Derivations(__name__)
 
 
-def _in_logs(expr: sp.Expr) -> sp.Expr:
-    """A positive product of powers of two-term sums as one exponential of a sum of logs, each log(a + b) written
-    log a + softplus(log b - log a) (b >= 0) or log a + log(1 - e^(log(-b) - log a)) (b <= 0), a the positive term:
-    the same value, but no power can overflow or underflow on its own (M^mu at mu = 500, B^(mu/nu))."""
-    def split(e: sp.log) -> sp.Expr:
-        a, b = sorted(e.args[0].args, key=lambda t: not t.is_positive)
-        log_a = sp.expand_log(sp.log(a), force=True)
-        if b.is_nonpositive:  # compiles to log1p(-exp(y)); y unevaluated, or SymPy splits exp(y) back into powers
-            return log_a + sp.log(1 - sp.exp(sp.UnevaluatedExpr(sp.expand_log(sp.log(-b), force=True) - log_a)))
-        return log_a + softplus(sp.expand_log(sp.log(b), force=True) - log_a)
-    logged = sp.expand_log(sp.log(expr), force=True)
-    logged = logged.replace(lambda e: isinstance(e, sp.log) and e.args[0].is_Add and len(e.args[0].args) == 2, split)
-    return sp.exp(logged, evaluate=False)
-
-
 spare_model_size = _store("spare_model_size", lambda: unique_solution(
     sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r), M_s))
 register(
-    "emergence.spare_model_size", _in_logs(spare_model_size), [M, D_r, A_mem, mu],
+    "emergence.spare_model_size", log_space(power_of_sum(spare_model_size)), [M, D_r, A_mem, mu],
     source=f"{HUANG}; {MODEL}",
     description="size of a model whose whole capacity equals what the random labels leave: D_mem(M_s) = D_mem(M) - D_r",
     # As M > (D_r / A_mem)^(1/mu): the same condition, without M^mu overflowing at large mu.
@@ -108,7 +93,8 @@ _winning_spare_size = unique_solution(sp.Eq(circuits.critical_data_size_of_model
 multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(
     unique_solution(sp.Eq(spare_model_size, _winning_spare_size), M), force=True))
 register(
-    "emergence.multitask_transition_scale", _in_logs(multitask_transition_scale), [D, D_r, A_mem, mu, B_crit, nu],
+    "emergence.multitask_transition_scale", log_space(power_of_sum(multitask_transition_scale)),
+    [D, D_r, A_mem, mu, B_crit, nu],
     source=f"{HUANG}; {MODEL}",
     description="model size where the algorithmic task's generalizing circuit overtakes its memorizer (w_G = w_M)",
 )

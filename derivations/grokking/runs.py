@@ -54,20 +54,22 @@ def model_values(data_ratio: float, weight_decay: float, lr: float, rate_ratio: 
 
 
 def _formula_or_none(name: str, values: dict, keys: list[str]) -> float | None:
-    """A closed form where its declared domains and constraints hold, else None (the form does not apply).
+    """A closed-form event time where the form's declared domains and constraints hold, else None (it does not apply).
 
-    Applicability is decided from the declarations alone; an error in evaluating a form that applies
-    (NaN, -inf) is a bug in the form and propagates, never read as "does not apply".
+    Applicability is decided from the declarations alone: an error in evaluating a form that applies (NaN, -inf)
+    is a bug in the form and propagates, never read as "does not apply". The flow is linear in the learning rates,
+    so every event time is homogeneous of degree -1 in (eta_m, eta_g) (a test checks it symbolically): the form is
+    evaluated with eta_m = 1 and converted to steps after, so that a time beyond double precision becomes +-inf
+    instead of failing inside the evaluation.
     """
     formula = get(name)
-    arguments = {k: values[k] for k in keys}
+    lr = values["eta_m"]
+    arguments = {k: values[k] / lr if k in ("eta_m", "eta_g") else values[k] for k in keys}
     try:
-        # Far out in the domain a constraint's product (D c_m lam) may overflow to inf: still decided correctly.
-        with np.errstate(over="ignore"):
-            check_arguments(formula, arguments)
+        check_arguments(formula, arguments)
     except ValueError:
         return None
-    return evaluate(formula, **arguments)
+    return evaluate(formula, **arguments) / lr
 
 
 def predictions(values: dict) -> dict[str, float | None]:
@@ -75,8 +77,10 @@ def predictions(values: dict) -> dict[str, float | None]:
     base = ["y", "lam", "c_m", "D", "eta_m"]
     t_mem = _formula_or_none("grokking.t_memorize", values, ["m0", *base])
     t_gen = _formula_or_none("grokking.t_generalize", values, ["m0", "g0", "c_g", "eta_g", *base])
-    if t_gen is not None and t_mem is not None and t_gen <= t_mem:
-        t_gen = None  # the generalizer wins the first race (comprehension): no memorize-then-generalize
+    if t_gen is not None and t_gen <= (t_mem or 0.0):
+        # The generalizer crosses first (comprehension; at extreme rates the crossing time is even negative
+        # beyond double precision, -inf): no memorize-then-generalize.
+        t_gen = None
     return {"t_memorize_predicted": t_mem, "t_generalize_predicted": t_gen}
 
 

@@ -1,11 +1,11 @@
 """Robust fit of the Chinchilla form to (N, D, loss) runs, as in Besiroglu et al. 2024 (§2-3 and their notebook).
 
 The fit works in log space: log L_i is compared with LSE(log A - alpha log N_i, log B - beta log D_i, log E)
-(the log of the Chinchilla loss with log-parameters, derived below), through a Huber loss with
-delta = 1e-3 summed over runs. Hoffmann et al.'s grid of 4500 starting points is minimized all at once by a
-batched L-BFGS (every start advances in the same NumPy arrays); after one iteration only the best-ranked
-starts go on, and the best few end points are polished by a damped Newton method, so the optimum is found
-to rounding error. On large files the grid search runs on an evenly spaced subsample and the polish on all
+(the log of the Chinchilla loss with log-parameters, derived below and shifted by its largest exponent, so that it
+is finite wherever its value is), through a Huber loss with delta = 1e-3 summed over runs. Hoffmann et al.'s grid
+of 4500 starting points is minimized all at once by a batched L-BFGS (every start advances in the same NumPy
+arrays); after one iteration only the best-ranked starts go on, and the best few end points are polished by a
+damped Newton method, so the optimum is found to rounding error. On large files the grid search runs on an evenly spaced subsample and the polish on all
 runs. Values, gradients and Hessians all come from differentiating the SymPy objective.
 
 Also here: the Huber-likelihood estimate with a fitted scale (the replication's reported point estimate),
@@ -63,18 +63,25 @@ huber_normalizer = register(
     [delta], source=f"{BESIROGLU}, Huber likelihood (normalizer derived here by integration)",
     description="Z(delta) = integral of exp(-Huber_delta(r)) over r: normalizes the Huber likelihood",
 ).expr
+_in_logs = {A: sp.exp(log_A), B: sp.exp(log_B), E: sp.exp(log_E), N: sp.exp(log_N), D: sp.exp(log_D)}
+log_prediction_derived = sp.powsimp(sp.log(chinchilla_loss.subs(_in_logs)), deep=True)
+"""log L(N, D) in log-parameters as derived: log(e^x1 + e^x2 + e^x3), which overflows once an exponent passes 709."""
+# Each term c e^x of the sum as one exponent x + log c (a negative term, which no log-sum-exp holds, makes Max fail).
+_lse_exponents = tuple(sp.expand_log(sp.log(term), force=True) for term in log_prediction_derived.args[0].args)
+_shift = sp.Dummy("shift", real=True)
+_shifted = _shift + sp.log(sp.Add(*(sp.exp(x - _shift) for x in _lse_exponents)))
+"""The same log-sum-exp with its exponents shifted by ``_shift``: equal to it for every value of the shift."""
 log_prediction = register(
-    "fit.log_loss_prediction",
-    sp.powsimp(sp.log(chinchilla_loss.subs({A: sp.exp(log_A), B: sp.exp(log_B), E: sp.exp(log_E),
-                                            N: sp.exp(log_N), D: sp.exp(log_D)})), deep=True),
+    "fit.log_loss_prediction", _shifted.subs(_shift, sp.Max(*_lse_exponents)),
     [log_N, log_D, log_A, log_B, log_E, alpha, beta],
     source=f"{HOFFMANN}, App. D.2; {BESIROGLU}, §2",
-    description="log of the Chinchilla loss in log-parameters: a log-sum-exp of three exponents",
+    description="log of the Chinchilla loss in log-parameters: a log-sum-exp of three exponents, shifted by the "
+                "largest so that no exponential exceeds 1",
 ).expr
 
 PARAMS = (log_A, log_B, log_E, alpha, beta)
 """Fitted parameters of the sum-Huber objective (A = e^log_A, B = e^log_B, E = e^log_E)."""
-_residual = log_prediction - log_L
+_residual = _shifted - log_L  # the shift stays a symbol until Objective.of has differentiated
 _DATA = (log_N, log_D, log_L, delta)
 
 
@@ -100,7 +107,11 @@ class Objective:
         hess = [curvature * du[i] * du[j] + slope * sp.diff(du[i], params[j]) + sp.diff(v, params[i], params[j])
                 for i, j in pairs]
         args = (*params, *_DATA)
-        return cls(params, compile_expr(args, [huber.subs(r, u) + v, *grad]), compile_expr(args, hess))
+        # Differentiated with the shift held fixed, then the maximum put in: the shifted form does not depend on
+        # the shift, so these are its exact derivatives, without the Heaviside steps of differentiating Max.
+        shift = {_shift: sp.Max(*_lse_exponents)}
+        first = [e.subs(shift) for e in (huber.subs(r, u) + v, *grad)]
+        return cls(params, compile_expr(args, first), compile_expr(args, [e.subs(shift) for e in hess]))
 
     def __call__(self, theta: np.ndarray, data: RunData, weights: np.ndarray | None = None,
                  hessian: bool = False) -> tuple[np.ndarray, ...]:
