@@ -61,10 +61,15 @@ def evaluate(name: str | Formula, **values: object) -> float | np.ndarray:
     args = [arrays[p.name] for p in formula.params]
     shape = np.broadcast_shapes(*[a.shape for a in args]) if args else ()
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        out = broadcast_call(compile_expr(formula.symbols, formula.expr), shape, *args)
+        try:
+            out = broadcast_call(compile_expr(formula.symbols, formula.expr), shape, *args)
+        except ArithmeticError as exc:  # a numerical routine inside the form (a root bracket, a series) gave up
+            near = _first_point(formula, args, np.ones(shape, dtype=bool))
+            raise ValueError(f"{formula.name} cannot be evaluated in double precision near {near}: {exc}") from None
     if np.any(np.isnan(out)):
         raise ValueError(f"{formula.name} is undefined at {_first_point(formula, args, np.isnan(out))} "
-                         "(the expression gives NaN)")
+                         "(the expression gives NaN: outside its mathematical domain, or an intermediate beyond double "
+                         "precision)")
     # inf is a value only where the mathematics diverges (declared, and positive); anywhere else it is a finite
     # value beyond double precision, which must not pass for a divergence.
     overflow = np.isneginf(out) | (np.isposinf(out) if not formula.diverges else False)

@@ -24,10 +24,7 @@ from theory.registry import Formula, formulas
 from theory.symbols import Domain
 
 ALL = [f for f in formulas() if f.params]
-# Known to fail at moderate values, in modules outside this test's scope (fixes proposed to their owners).
-OPEN: dict[str, str] = {}
-CASES = [pytest.param(f, id=f.name, marks=[pytest.mark.xfail(reason=OPEN[f.name])] if f.name in OPEN else [])
-         for f in ALL]
+CASES = [pytest.param(f, id=f.name) for f in ALL]
 DIGITS = 400  # enough for 1 + 1e-300 - 1: the reference must not cancel where expm1 does not
 BIG = 1e300  # a reference beyond this may overflow (or its reciprocal underflow) in double precision
 MPMATH = [{"expit": lambda x: 1 / (1 + mpmath.exp(-x)), "softplus": lambda x: mpmath.log1p(mpmath.exp(x))}, "mpmath"]
@@ -184,3 +181,9 @@ def test_points_where_a_form_does_not_apply_are_refused_by_name(name, values, pa
 
 def test_the_logit_without_a_penalty_is_an_exact_divergence():
     assert evaluate("grokking.stationary_logit", q=10, lam=0.0, p=2, P_c=1.0) == math.inf
+
+
+def test_a_numerical_routine_that_gives_up_is_a_value_error_naming_the_point():
+    # psi1 = psi2 = 1e-12: the Mei-Montanari fixed point has no bracket in double precision.
+    with pytest.raises(ValueError, match=r"random_features_risk cannot be evaluated .*psi1=1e-12"):
+        evaluate("double_descent.random_features_risk", psi1=1e-12, psi2=1e-12, lam=0.5, F1sq=1, tau2=1, Fstar2=1)

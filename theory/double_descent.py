@@ -111,11 +111,15 @@ ridgeless_risk = register(
 # one that stays accurate as lam -> 0 for gamma > 1 (atom at 0: m ~ (1 - 1/gamma)/lam); the bias and
 # variance below are brought to forms without 1/lam, so they are accurate for every gamma.
 _disc = (1 - gamma + lam_ridge) ** 2 + 4 * gamma * lam_ridge
+# Squares of gamma and lam appear under the root: beyond 1e150 they overflow double precision, so the ridge
+# forms declare gamma, lam <= 1e150 (far past any aspect ratio or penalty of interest) instead of giving NaN.
+_RIDGE_DOMAINS = {gamma: Domain(0.0, 1e150, hi_closed=True), lam_ridge: Domain(0.0, 1e150, hi_closed=True)}
 stieltjes = register(
     "double_descent.stieltjes_mp", (sp.sqrt(_disc) - (1 - gamma + lam_ridge)) / (2 * gamma * lam_ridge),
     [gamma, lam_ridge],
     source=f"{HASTIE}, §5 (Marchenko-Pastur law, ratio gamma)",
     description="Stieltjes transform m(-lam) of the Marchenko-Pastur law, ratio gamma; > 0, decreasing in lam",
+    domains=_RIDGE_DOMAINS,
 ).expr
 # dm/dz at z = -lam: the analytic derivative (d/dlam of m(-lam) is -m').
 stieltjes_derivative = -sp.diff(stieltjes, lam_ridge)
@@ -136,17 +140,20 @@ ridge_bias = register(
     [gamma, lam_ridge, r2],
     source=f"{HASTIE}, Thm 5 (r2 lam^2 m'(-lam))",
     description="bias of ridge regression, isotropic features: r2 lam^2 m'(-lam); -> r2 as lam -> oo",
+    domains=_RIDGE_DOMAINS,
 ).expr
 ridge_variance = register(
     "double_descent.ridge_variance", 2 * sigma2 * gamma / (_root * (gamma + 1 + lam_ridge + _root)),
     [gamma, lam_ridge, sigma2],
     source=f"{HASTIE}, Thm 5 (sigma2 gamma (m - lam m'))",
     description="variance of ridge regression: sigma2 gamma (m(-lam) - lam m'(-lam)); finite at gamma = 1",
+    domains=_RIDGE_DOMAINS,
 ).expr
 ridge_risk = register(
     "double_descent.ridge_risk", ridge_bias + ridge_variance, [gamma, lam_ridge, r2, sigma2],
     source=f"{HASTIE}, Thm 5 (Dobriban-Wager form)",
     description="excess risk of ridge regression (penalty n lam ||b||^2) vs gamma; finite everywhere for lam > 0",
+    domains=_RIDGE_DOMAINS,
 ).expr
 
 # --- misspecified model: unobserved features act as noise (Hastie et al. §5.1) --------------------------

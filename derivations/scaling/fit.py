@@ -5,8 +5,9 @@ The fit works in log space: log L_i is compared with LSE(log A - alpha log N_i, 
 is finite wherever its value is), through a Huber loss with delta = 1e-3 summed over runs. Hoffmann et al.'s grid
 of 4500 starting points is minimized all at once by a batched L-BFGS (every start advances in the same NumPy
 arrays); after one iteration only the best-ranked starts go on, and the best few end points are polished by a
-damped Newton method, so the optimum is found to rounding error. On large files the grid search runs on an evenly spaced subsample and the polish on all
-runs. Values, gradients and Hessians all come from differentiating the SymPy objective.
+damped Newton method, so the optimum is found to rounding error. On large files the grid search runs on an evenly
+spaced subsample and the polish on all runs. Values, gradients and Hessians all come from differentiating the
+SymPy objective.
 
 Also here: the Huber-likelihood estimate with a fitted scale (the replication's reported point estimate),
 seeded bootstrap refits, and the compute-optimal allocation with its bootstrap band.
