@@ -91,7 +91,10 @@ def either(domain: Domain) -> st.SearchStrategy[float]:
     return st.one_of(moderate(domain), extreme(domain))
 
 
-def draw_point(data: st.DataObject, formula: Formula, edges: bool) -> dict[str, float]:
+def draw_point(data: st.DataObject, formula: Formula, edges: bool) -> dict[str, float] | None:
+    """A point of the declared domain where the constraints hold; at the edges, None when they do not (a
+    formula with several constraints rarely meets them all at extreme values, and that must not make the
+    moderate half of the test unsatisfiable)."""
     values = {}
     for p in formula.params:
         strategy = either(p.domain) if edges else moderate(p.domain)
@@ -99,7 +102,10 @@ def draw_point(data: st.DataObject, formula: Formula, edges: bool) -> dict[str, 
         assume(p.domain.contains(values[p.name]))
     args = [np.float64(values[p.name]) for p in formula.params]  # overflow to inf, as evaluation does
     with np.errstate(all="ignore"):
-        assume(all(bool(np.all(check(*args))) for check in constraint_checks(formula)))
+        holds = all(bool(np.all(check(*args))) for check in constraint_checks(formula))
+    if edges and not holds:
+        return None
+    assume(holds)
     return values
 
 
@@ -146,7 +152,9 @@ FAST = settings(max_examples=max(4, settings.default.max_examples // 3),
 @given(data=st.data())
 def test_values_are_accurate_inside_and_finite_inf_or_a_clear_error_at_the_edges(formula, data):
     check_point(formula, draw_point(data, formula, edges=False), rel=1e-6)
-    check_point(formula, draw_point(data, formula, edges=True), rel=None)
+    edge = draw_point(data, formula, edges=True)
+    if edge is not None:
+        check_point(formula, edge, rel=None)
 
 
 @pytest.mark.parametrize(("name", "values"), [
