@@ -24,21 +24,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(scope="session")
 def figure_data():
-    """``figure_data(name)``: a registered figure's fast-mode arrays, computed once per test session.
+    """``figure_data(name)``: a registered figure's fast-mode arrays, computed once per test session."""
+    from figure_arrays import figure_arrays
 
-    The figure tests and the figure lint share them (computing every figure's data takes tens of seconds);
-    each call returns copies, so no test sees another's edits.
-    """
-    from figures.registry import data, get_figure
+    return figure_arrays
 
-    computed: dict[str, dict] = {}
 
-    def get(name: str) -> dict:
-        if name not in computed:
-            computed[name] = data(get_figure(name), fast=True)[0]
-        return {k: v.copy() for k, v in computed[name].items()}
+FRESH_DERIVATION_TEST = "test_the_shipped_file_is_a_fresh_derivation"
 
-    return get
+
+def pytest_collection_modifyitems(items):
+    """The test that waits for the background derivation runs last, so the rest of the suite overlaps it."""
+    items.sort(key=lambda item: item.name == FRESH_DERIVATION_TEST)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,7 +45,7 @@ def shipped_derivations_check(request):
     It takes about 10 s of CPU, so it starts with the session when that test is selected and runs on the
     other core while the rest of the suite runs.
     """
-    if not any(item.name == "test_the_shipped_file_is_a_fresh_derivation" for item in request.session.items):
+    if not any(item.name == FRESH_DERIVATION_TEST for item in request.session.items):
         yield None
         return
     process = subprocess.Popen([sys.executable, "-m", "derivations.cache", "--check"], text=True,

@@ -1,12 +1,12 @@
 """Double-descent figures' data and the ``simulate double-descent`` experiment show what their captions claim."""
 
-import functools
 import json
 import math
 import subprocess
 
 import numpy as np
 import pytest
+from figure_arrays import figure_arrays
 
 from derivations.experiments import get_experiment
 from figures.registry import all_figures, get_figure
@@ -17,10 +17,7 @@ DD_FIGURES = {"dd_hastie", "dd_ridge", "dd_misspecified", "dd_bhx", "dd_random_f
               "dd_gradient_flow", "dd_early_stopping", "dd_ablations"}
 
 
-@functools.cache
-def compute(name: str) -> dict:
-    """A figure's fast data, computed once per test session (the data tests and the drawing tests share it)."""
-    return get_figure(name).compute(True)
+compute = figure_arrays  # fast-mode data, computed once per session
 
 
 def test_every_double_descent_figure_is_registered():

@@ -4,15 +4,15 @@ import math
 
 import numpy as np
 import pytest
+from figure_arrays import figure_arrays
 
-from figures.registry import all_figures, get_figure
+from figures.registry import all_figures
 
 NAMES = ("emergence_critical_scale", "emergence_mirage", "emergence_multiple_choice", "emergence_quanta",
          "emergence_loss_threshold", "emergence_multitask", "emergence_finite_test", "emergence_skill_graph")
 
 
-def compute(name: str) -> dict:
-    return get_figure(name).compute(True)
+compute = figure_arrays  # fast-mode data, computed once per session
 
 
 def test_every_emergence_figure_is_registered_with_a_source():

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivations.ensemble import integrate_ensemble
@@ -12,6 +12,8 @@ from theory.dynamics import SQUARED_LOSS
 EVENTS = {"mem": Event("memorizing_margin", 0.5), "gen": Event("generalizing_margin", 0.5)}
 
 
+# Each example integrates up to four LSODA references at rtol 1e-9: a third of the profile's examples.
+@settings(max_examples=max(8, settings.default.max_examples // 3))
 @given(
     ratios=st.lists(st.floats(1.2, 8.0), min_size=1, max_size=4),
     lam=st.floats(3e-3, 3e-2),

@@ -3,17 +3,17 @@
 import numpy as np
 import pytest
 import scipy.stats
+from figure_arrays import figure_arrays
 
 from derivations.evaluate import evaluate
 from figures.__main__ import main as figures_main
-from figures.registry import all_figures, get_figure
+from figures.registry import all_figures
 
 GROKKING_FIGURES = {"grokking_curves", "varma_simulation", "ungrokking", "semi_grokking", "delay_law", "power_steps",
                  "liu_phase_diagram", "huang_phase_diagram", "huang_dynamics"}
 
 
-def compute(name: str) -> dict:
-    return get_figure(name).compute(True)
+compute = figure_arrays  # fast-mode data, computed once per session
 
 
 def test_registry_lists_every_figure(capsys):

@@ -2,15 +2,15 @@
 
 import numpy as np
 import pytest
+from figure_arrays import figure_arrays
 
-from figures.registry import all_figures, get_figure
+from figures.registry import all_figures
 
 SCALING_FIGURES = {"scaling_fit_data", "scaling_isoflop", "scaling_frontier", "scaling_tokens_per_param",
                    "scaling_decomposition"}
 
 
-def compute(name: str) -> dict:
-    return get_figure(name).compute(True)
+compute = figure_arrays  # fast-mode data, computed once per session
 
 
 def test_every_scaling_figure_is_registered():
