@@ -2,12 +2,12 @@
 
 import json
 import math
-import subprocess
 
 import numpy as np
 import pytest
 from figure_arrays import figure_arrays
 
+from derivations import cli
 from derivations.experiments import get_experiment
 from figures.registry import all_figures, get_figure
 
@@ -138,17 +138,15 @@ def test_simulate_rejects_bad_axis():
         get_experiment("double-descent")(axis="width")
 
 
-def test_cli_eval_and_simulate_json():
-    ev = subprocess.run(["circuitcomp", "eval", "double_descent.ridgeless_risk", "gamma=1", "r2=1", "sigma2=1",
-                         "--json"], capture_output=True, text=True, check=True)
-    assert json.loads(ev.stdout)["value"] == math.inf
-    sim = subprocess.run(["circuitcomp", "simulate", "double-descent", "axis=sample", "points=4", "repeats=3",
-                          "--json"], capture_output=True, text=True, check=True)
-    out = json.loads(sim.stdout)
+def test_cli_eval_and_simulate_json(capsys):
+    assert cli.main(["eval", "double_descent.ridgeless_risk", "gamma=1", "r2=1", "sigma2=1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["value"] == math.inf
+    assert cli.main(["simulate", "double-descent", "axis=sample", "points=4", "repeats=3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
     assert {"grid", "mc_risk", "closed_form_risk", "peak"} <= set(out)
-    bad = subprocess.run(["circuitcomp", "eval", "double_descent.ridge_risk", "gamma=2", "lam=-1", "r2=1",
-                          "sigma2=1"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "lam" in bad.stderr and "Traceback" not in bad.stderr
+    assert cli.main(["eval", "double_descent.ridge_risk", "gamma=2", "lam=-1", "r2=1", "sigma2=1"]) == 2
+    err = capsys.readouterr().err
+    assert "lam" in err and "Traceback" not in err
 
 
 def test_every_formula_prints_and_describes_itself():
