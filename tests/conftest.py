@@ -1,5 +1,5 @@
-"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (default "ci"); figure data shared by
-tests; the background check of the shipped derivations."""
+"""Shared test settings: hypothesis profiles chosen by HYPOTHESIS_PROFILE (default "ci"); the background check of
+the shipped derivations. Figure data shared by tests: tests/figure_arrays.py."""
 
 import os
 import subprocess
@@ -20,14 +20,6 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=400, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-
-@pytest.fixture(scope="session")
-def figure_data():
-    """``figure_data(name)``: a registered figure's fast-mode arrays, computed once per test session."""
-    from figure_arrays import figure_arrays
-
-    return figure_arrays
 
 
 FRESH_DERIVATION_TEST = "test_the_shipped_file_is_a_fresh_derivation"

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from figure_arrays import computed, fast_arrays, figure_arrays, keep
 
 from figures.lint import problems, text_problem
 from figures.registry import STYLE, all_figures, get_figure
@@ -208,15 +209,26 @@ def _lint(name: str, arrays: dict) -> list[str]:
     return found
 
 
+def _compute_and_lint(name: str, arrays: dict | None) -> tuple[dict, list[str]]:
+    arrays = fast_arrays(name) if arrays is None else arrays
+    return arrays, _lint(name, arrays)
+
+
 @pytest.fixture(scope="module")
-def lint_reports(figure_data) -> dict[str, list[str]]:
-    """Every figure's lint report, drawn by two forked workers (drawing dominates: ~0.3 s a figure)."""
+def lint_reports() -> dict[str, list[str]]:
+    """Every figure's lint report, drawn by two forked workers (drawing dominates: ~0.3 s a figure); the data
+    other tests have not computed yet are computed by the workers too, and kept for those tests."""
     names = [spec.name for spec in all_figures()]
-    arrays = [figure_data(name) for name in names]  # computed here, once, and shared with the other tests
+    given = [figure_arrays(name) if computed(name) else None for name in names]
     if "fork" not in multiprocessing.get_all_start_methods():
-        return {name: _lint(name, d) for name, d in zip(names, arrays)}
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        return dict(zip(names, pool.map(_lint, names, arrays)))
+        results = [_compute_and_lint(name, arrays) for name, arrays in zip(names, given)]
+    else:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_compute_and_lint, names, given))
+    for name, (arrays, _) in zip(names, results):
+        if not computed(name):
+            keep(name, arrays)
+    return {name: report for name, (_, report) in zip(names, results)}
 
 
 @pytest.mark.parametrize("name", [spec.name for spec in all_figures()])
