@@ -339,9 +339,10 @@ def test_bad_options_are_refused_before_any_work(tmp_path, capsys, options, mess
 
 
 def test_a_large_file_is_fast_and_reports_progress(tmp_path, capsys):
-    # 1e5 noisy runs of the published law over the shipped runs' ranges; the stages appear on stderr.
+    # 2e4 noisy runs of the published law over the shipped runs' ranges (10x the grid's subsample; 1e5 take
+    # about 3 s), and the stages appear on stderr.
     rng = np.random.default_rng(np.random.SeedSequence(7))
-    n = 100_000
+    n = 20_000
     params = np.exp(rng.uniform(math.log(5e7), math.log(2e10), n))
     tokens = np.exp(rng.uniform(math.log(1e9), math.log(3e11), n))
     loss = evaluate("scaling.chinchilla_loss", N=params, D=tokens, **REFIT) * np.exp(0.01 * rng.standard_normal(n))
@@ -349,7 +350,5 @@ def test_a_large_file_is_fast_and_reports_progress(tmp_path, capsys):
     np.savetxt(path, np.column_stack([params, 6 * params * tokens, loss]), delimiter=",", fmt="%.10g",
                header="Model Size,Training FLOP,loss", comments="")
     code, err, seconds, _ = _run(["fit", "chinchilla", str(path), "--json"], capsys)
-    assert code == 0 and seconds < 120  # ~4 s on a quiet 2-core machine
-    assert "fit: grid: 4500 starts on 2000 of 99995 runs" in err and "fit: likelihood" in err
-    out = json.loads(capsys.readouterr().out or "{}") if False else None
-    assert out is None
+    assert code == 0 and seconds < 120  # ~1 s on a quiet 2-core machine
+    assert "fit: grid: 4500 starts on 2000 of 19995 runs" in err and "fit: likelihood" in err
