@@ -135,8 +135,19 @@ register(
     description="gamma > 1 minimizing the ridgeless risk: r/(r - sigma); exists when SNR r2/sigma2 > 1",
     constraints=[(r2 > sigma2, "the over-parameterized branch has an interior minimum only if r2 > sigma2")],
 )
+
+
+def _best_risk() -> sp.Expr:
+    # The over-parameterized branch at gamma*. Under the constraint r2 > sigma2 the roots s = sqrt(sigma2) and
+    # d = sqrt(r2) - s are positive, so SymPy simplifies exactly in them; the result, 2 sqrt(r2 sigma2) - sigma2,
+    # keeps its digits as r2 -> sigma2, where the expanded form (a difference of terms ~ 1/(r2 - sigma2)) gave NaN.
+    s, d = sp.symbols("s d", positive=True)
+    at_best = _over_branch(ridgeless_risk).subs(gamma, best_gamma).subs({r2: (s + d) ** 2, sigma2: s**2})
+    return sp.expand(sp.simplify(at_best).subs({d: sp.sqrt(r2) - sp.sqrt(sigma2), s: sp.sqrt(sigma2)}))
+
+
 register(
-    "double_descent.ridgeless_best_risk", sp.factor(sp.radsimp(ridgeless_risk.subs(gamma, best_gamma))),
+    "double_descent.ridgeless_best_risk", _store("best_risk", _best_risk),
     [r2, sigma2],
     source=f"{HASTIE}, §3 (derived)",
     description="smallest ridgeless risk on gamma > 1: 2 r sigma - sigma2, below the null risk r2 by (r - sigma)^2",
