@@ -156,8 +156,19 @@ def crossing_time(start_m: sp.Symbol, start_g: sp.Symbol) -> sp.Expr:
 
 
 t_generalize = _store("t_generalize", lambda: crossing_time(m0, g0))
+
+
+def _infinite_at_critical_size(time: sp.Expr) -> sp.Expr:
+    """The crossing time, with its value at D = D_crit exactly: infinite (the invading circuit's rate is 0).
+
+    The closed form divides a logarithm by D - D_crit, whose sign there depends on the start, so at D = D_crit
+    it gives -inf for some starts; the limit from the side where the form applies is +inf for every start.
+    """
+    return sp.Piecewise((sp.oo, sp.Eq(D, c_g / c_m)), (time, True))
+
+
 register(
-    "grokking.t_generalize", t_generalize, [m0, g0, y, lam, c_m, c_g, D, eta_m, eta_g],
+    "grokking.t_generalize", _infinite_at_critical_size(t_generalize), [m0, g0, y, lam, c_m, c_g, D, eta_m, eta_g],
     source=TC, description="grokking time: the generalizer's margin reaches y/2 after the memorizer has fitted",
     constraints=[
         (D >= c_g / c_m, "grokking needs D >= D_crit = c_g / c_m"),
@@ -168,7 +179,7 @@ register(
 )
 t_ungrok = _store("t_ungrok", lambda: crossing_time(m_s, g_s))
 register(
-    "grokking.t_ungrok", t_ungrok, [m_s, g_s, y, lam, c_m, c_g, D, eta_m, eta_g],
+    "grokking.t_ungrok", _infinite_at_critical_size(t_ungrok), [m_s, g_s, y, lam, c_m, c_g, D, eta_m, eta_g],
     source=f"{VARMA}, §4 (ungrokking); {TC}",
     description="time after switching a grokked state (m_s, g_s) to D < D_crit until test margin falls to y/2",
     constraints=[
