@@ -114,13 +114,18 @@ _disc = (1 - gamma + lam_ridge) ** 2 + 4 * gamma * lam_ridge
 # Squares of gamma and lam appear under the root: beyond 1e150 they overflow double precision, so the ridge
 # forms declare gamma, lam <= 1e150 (far past any aspect ratio or penalty of interest) instead of giving NaN.
 _RIDGE_DOMAINS = {gamma: Domain(0.0, 1e150, hi_closed=True), lam_ridge: Domain(0.0, 1e150, hi_closed=True)}
-stieltjes = register(
-    "double_descent.stieltjes_mp", (sp.sqrt(_disc) - (1 - gamma + lam_ridge)) / (2 * gamma * lam_ridge),
+stieltjes = (sp.sqrt(_disc) - (1 - gamma + lam_ridge)) / (2 * gamma * lam_ridge)
+# Evaluated as 2/(S + u) where u = 1 - gamma + lam >= 0 (the definition cancels there: at gamma = 1 and lam = 1e-44
+# it gave 0 for 4e21), as written where u < 0; (S - u)(S + u) = S^2 - u^2 = 4 gamma lam makes the two equal.
+_u_mp = 1 - gamma + lam_ridge
+register(
+    "double_descent.stieltjes_mp",
+    sp.Piecewise((2 / (sp.sqrt(_disc) + _u_mp), _u_mp >= 0), (stieltjes, True)),
     [gamma, lam_ridge],
     source=f"{HASTIE}, §5 (Marchenko-Pastur law, ratio gamma)",
     description="Stieltjes transform m(-lam) of the Marchenko-Pastur law, ratio gamma; > 0, decreasing in lam",
     domains=_RIDGE_DOMAINS,
-).expr
+)
 # dm/dz at z = -lam: the analytic derivative (d/dlam of m(-lam) is -m').
 stieltjes_derivative = -sp.diff(stieltjes, lam_ridge)
 # Bias r2 lam^2 m'(-lam) and variance sigma2 gamma (m - lam m') in forms without cancellation (the expanded ones gave

@@ -149,8 +149,13 @@ register(
     constraints=[(alpha > 1, "a linear-axis inflection needs alpha > 1")],
 )
 critical_scale_quantile = _store("quantile", lambda: unique_solution(sp.Eq(critical_scale_probability, level), N))
+# Registered with log(1/(1 - P)) as -log(1 - P), which compiles to -log1p(-P): the quotient form loses every digit
+# for P below 1e-16 (it gave 0 for P = 3e-19). The two logarithms agree for P < 1, checked here.
+_tail = sp.log(-1 / (level - 1))
+if not (critical_scale_quantile.has(_tail) and sp.simplify(sp.exp(-sp.log(1 - level)) - sp.exp(_tail)) == 0):
+    raise ArithmeticError("critical_scale_quantile: the solved form no longer holds log(1/(1 - P))")
 register(
-    "emergence.critical_scale_quantile", critical_scale_quantile, [level, N_c, alpha],
+    "emergence.critical_scale_quantile", critical_scale_quantile.subs(_tail, -sp.log(1 - level)), [level, N_c, alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here", description="scale at which the probability reaches P",
 )
 critical_scale_width = _tidy(sp.expand_log(
