@@ -168,6 +168,10 @@ def test_values_are_accurate_inside_and_finite_inf_or_a_clear_error_at_the_edges
     ("double_descent.early_stopping_risk",
      {"k": 14, "n": 0.57, "sigma2": 4.5, "s1": 6.18, "theta_1": 1.18, "eta1": 0.0263, "s2": 0.0154,
       "theta_2": -55.7, "eta2": 0.0142}),
+    # Found by the thorough profile: cancellations near r2 = sigma2, at gamma = 1 with tiny lam, and at tiny P.
+    ("double_descent.ridgeless_best_risk", {"r2": 1.0000000000230258, "sigma2": 1.0}),
+    ("double_descent.stieltjes_mp", {"gamma": 1.0, "lam": 5.258619138368666e-44}),
+    ("emergence.critical_scale_quantile", {"P": 3.2964826893626124e-19, "N_c": 1.0, "alpha": 10.0}),
 ])
 def test_former_failures_now_match_exact_arithmetic(name, values):
     check_point(next(f for f in ALL if f.name == name), values, rel=1e-9)
@@ -195,3 +199,11 @@ def test_a_numerical_routine_that_gives_up_is_a_value_error_naming_the_point():
     # psi1 = psi2 = 1e-12: the Mei-Montanari fixed point has no bracket in double precision.
     with pytest.raises(ValueError, match=r"random_features_risk cannot be evaluated .*psi1=1e-12"):
         evaluate("double_descent.random_features_risk", psi1=1e-12, psi2=1e-12, lam=0.5, F1sq=1, tau2=1, Fstar2=1)
+
+
+@pytest.mark.parametrize("start", [1e-6, 0.1, 0.42])
+def test_crossing_times_are_infinite_exactly_at_the_critical_size(start):
+    # At D = D_crit the invading circuit's rate is 0: never, whatever the start (the form alone gave -inf for some).
+    base = {"y": 1.0, "lam": 0.01, "c_m": 0.1, "c_g": 5.0, "D": 50.0, "eta_m": 1.0, "eta_g": 0.1}
+    assert evaluate("grokking.t_generalize", m0=0.01, g0=start, **base) == math.inf
+    assert evaluate("grokking.t_ungrok", m_s=0.9, g_s=0.5 + start, **base) == math.inf
