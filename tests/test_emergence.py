@@ -464,3 +464,15 @@ def test_domain_errors_name_the_parameter():
         evaluate("emergence.exact_match_accuracy", N=1e9, c=1e9, alpha=-0.5, L=2.5)
     with pytest.raises(ValueError, match="a < b"):
         evaluate("emergence.quanta_loss", n=10, alpha=0.5, a=3.0, b=1.0)
+
+
+def test_the_quantile_is_registered_through_log1p_and_equals_the_solved_form():
+    # The solved N_c log(1/(1 - P))^(1/alpha), rewritten as N_c (-log(1 - P))^(1/alpha): the same for 0 < P < 1.
+    registered = get("emergence.critical_scale_quantile").expr
+    level = forms.level
+    assert sp.simplify(sp.exp(-sp.log(1 - level)) - sp.exp(sp.log(-1 / (level - 1)))) == 0
+    symbols = {s.name: s for s in registered.free_symbols}
+    for value in ("1e-30", "0.3", "0.999"):
+        point = {symbols["P"]: sp.Float(value, 60), symbols["N_c"]: 2, symbols["alpha"]: sp.Rational(3, 2)}
+        exact = forms.critical_scale_quantile.evalf(50, subs=point)
+        assert abs(registered.evalf(50, subs=point) - exact) < 1e-40 * abs(exact)
