@@ -26,6 +26,16 @@ EXTRA: dict[str, tuple[str, str]] = {
             "fit a scaling law to training runs: circuitcomp fit chinchilla [FILE.csv] [--bootstrap K]"),
     "figures": ("figures.command",
                 "draw the papers' figures (PDF + PNG): circuitcomp figures [--list] [--only NAME ...] [--fast]"),
+    "derive": ("derivations.derive",
+               "analyse your own Model: circuitcomp derive FILE.py[:NAME] [--solve-for SYMBOL] [--json]"),
+    "report": ("derivations.report",
+               "write the derivation report, one Markdown page per family: circuitcomp report [--out DIR]"),
+    "claims": ("derivations.claims.command",
+               "the sources' claims with verdicts: circuitcomp claims [show ID | check ID|FILE.py] [--json]"),
+    "train": ("derivations.training.command",
+              "train a real network (extra 'training'): circuitcomp train grokking key=value ... [--json]"),
+    "runs": ("derivations.training.command",
+             "the store of training runs: circuitcomp runs export [--store PATH] --csv FILE"),
 }
 
 COMMANDS: dict[str, Command] = {}
