@@ -142,6 +142,20 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             for key, accepts, default, description in rows:
                 print(f"  {key:>{widths[0]}} in {accepts:<{widths[1]}}  {default:<{widths[2]}}  {description}")
         return 0
+    if args.name.endswith(".py") or ".py:" in args.name:  # a user's model file (derivations.usermodel)
+        from derivations.usermodel import simulate_file
+
+        result = simulate_file(args.name, parse_assignments(args.params), args.event, args.out)
+        if args.json:
+            print(dumps(result))
+        else:
+            for group in ("final", "events", "settings"):
+                print(f"{group}:")
+                for key, value in result[group].items():
+                    print(f"{key:>24}: {'never' if value is None else value}")
+        return 0
+    if args.event:
+        raise UsageError("--event applies to a model file (simulate FILE.py[:NAME])")
     exp = get_experiment(args.name)
     params = parse_assignments(args.params)
     if args.out is not None:  # checked before the run: a bad path must not cost the work and then lose it
@@ -219,11 +233,14 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("params", nargs="*", metavar="key=value")
     p.add_argument("--json", action="store_true", help='print {"name": ..., "value": ...}')
     p.set_defaults(handler=_cmd_eval)
-    p = sub.add_parser("simulate", help="run a simulation (no NAME: list experiments and their parameters)")
+    p = sub.add_parser("simulate", help="run a simulation (no NAME: list experiments and their parameters; "
+                       "NAME = FILE.py[:MODEL]: a model of your own)")
     p.add_argument("name", nargs="?")
     p.add_argument("params", nargs="*", metavar="key=value")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", help="write the trajectory (.csv or .npz)")
+    p.add_argument("--event", action="append", default=[], metavar="NAME=OBSERVABLE>THRESHOLD",
+                   help="with a model FILE.py: record when OBSERVABLE first goes above (>) or below (<) THRESHOLD")
     p.set_defaults(handler=_cmd_simulate)
     for name, (_, help) in EXTRA.items():
         p = sub.add_parser(name, help=help)

@@ -2,7 +2,7 @@
 
 :data:`EXTRA` names each command's module and its one-line help, so ``circuitcomp --help`` lists them
 without importing them. The module either registers its command with :func:`command` when imported
-(``derivations.scaling.fit``) or defines ``configure(parser)`` and ``handler(args)`` (``figures.command``).
+(``derivations.training.command``) or defines ``configure(parser)`` and ``handler(args)`` (``figures.command``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ class Command:
 
 
 EXTRA: dict[str, tuple[str, str]] = {
-    "fit": ("derivations.scaling.fit",
-            "fit a scaling law to training runs: circuitcomp fit chinchilla [FILE.csv] [--bootstrap K]"),
+    "fit": ("derivations.fitting",
+            "fit a law to training runs: circuitcomp fit chinchilla|grokking [FILE.csv] [--bootstrap K]"),
     "figures": ("figures.command",
                 "draw the papers' figures (PDF + PNG): circuitcomp figures [--list] [--only NAME ...] [--fast]"),
     "derive": ("derivations.derive",

@@ -22,9 +22,8 @@ import sympy as sp
 from derivations.compile import broadcast_call, compile_expr, compile_model
 from derivations.evaluate import check_domain
 from derivations.flow import coordinate_jacobian
-from derivations.simulate import MAX_SECONDS, Event, SimulationError
+from derivations.simulate import MAX_SECONDS, Event, SimulationError, parameter_domain
 from theory.dynamics import Model
-from theory.symbols import info
 
 GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
 
@@ -48,12 +47,15 @@ def _flat_jacobian(model: Model):
 
 def _values_to_arrays(model: Model, values: Mapping[str, object]) -> tuple[dict, int]:
     """Defaults updated by ``values`` (by name), every value broadcast to one flat length N."""
-    by_name = {s.name: s for s in model.defaults}
-    unknown = sorted(set(values) - set(by_name))
+    defaults = {**dict.fromkeys(model.params), **model.defaults}
+    unknown = sorted(set(values) - {s.name for s in defaults})
     if unknown:
         raise ValueError(f"unknown parameter(s) {', '.join(unknown)} for model {model.name}")
-    merged = {s: np.ravel(check_domain(s.name, values.get(s.name, v), info(s).domain, info(s).description))
-              for s, v in model.defaults.items()}
+    missing = [s.name for s, v in defaults.items() if v is None and s.name not in values]
+    if missing:
+        raise ValueError(f"model {model.name}: parameter(s) {', '.join(missing)} have no default; give them")
+    merged = {s: np.ravel(check_domain(s.name, values.get(s.name, v), *parameter_domain(s)))
+              for s, v in defaults.items()}
     n = int(np.broadcast_shapes(*[a.shape for a in merged.values()])[0])
     return {s: np.broadcast_to(a, (n,)).copy() for s, a in merged.items()}, n
 

@@ -52,10 +52,10 @@ def _sympy_classes() -> dict[str, type]:
 
 @cache
 def _records() -> dict[str, type]:
-    from theory.registry import Constraint, Formula, Param
+    from theory.registry import Constraint, Derivation, Formula, Param
     from theory.symbols import Domain
 
-    return {cls.__name__: cls for cls in (Formula, Param, Constraint, Domain)}
+    return {cls.__name__: cls for cls in (Formula, Param, Constraint, Derivation, Domain)}
 
 
 def dump(value: Any) -> Any:

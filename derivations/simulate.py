@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import sympy as sp
 from scipy.integrate import BDF, DOP853, LSODA, RK23, RK45, OdeSolution, Radau
 from scipy.optimize import brentq
 
@@ -30,7 +31,7 @@ from derivations.atomic import atomic_open
 from derivations.compile import CompiledModel, compile_model
 from derivations.evaluate import check_domain
 from theory.dynamics import Model
-from theory.symbols import info
+from theory.symbols import NONNEGATIVE, POSITIVE, REAL, Domain, info
 
 MAX_STEPS = 50_000  # an ordinary run takes hundreds to ~11000 (LSODA in its non-stiff mode); a stuck one, millions
 MAX_SECONDS = 5.0  # per call; on a quiet machine 50000 steps take about 3 s
@@ -112,15 +113,29 @@ class Trajectory:
             writer.writerows(np.column_stack(list(columns.values())).tolist())
 
 
+def parameter_domain(symbol: sp.Symbol) -> tuple[Domain, str]:
+    """A parameter's domain and meaning: as declared in :mod:`theory.symbols`, else (a user's own symbol)
+    from its SymPy assumptions: positive, nonnegative, or any real number."""
+    try:
+        meta = info(symbol)
+    except KeyError:
+        domain = POSITIVE if symbol.is_positive else NONNEGATIVE if symbol.is_nonnegative else REAL
+        return domain, ""
+    return meta.domain, meta.description
+
+
 def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -> dict:
     """Model defaults with ``overrides`` (by parameter name) applied and checked against their domains."""
-    by_name = {s.name: s for s in model.defaults}
+    by_name = {s.name: s for s in (*model.params, *model.defaults)}
     values = dict(model.defaults)
     for name, value in (overrides or {}).items():
         if name not in by_name:
             raise ValueError(f"unknown parameter {name!r} for model {model.name}; known: {', '.join(sorted(by_name))}")
         symbol = by_name[name]
-        values[symbol] = float(check_domain(name, value, info(symbol).domain, info(symbol).description))
+        values[symbol] = float(check_domain(name, value, *parameter_domain(symbol)))
+    missing = [s.name for s in model.params if s not in values]
+    if missing:
+        raise ValueError(f"model {model.name}: parameter(s) {', '.join(missing)} have no default; give name=value")
     return values
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.dynamics import Model
-from theory.registry import register
+from theory.registry import Derivation, register
 from theory.symbols import NONNEGATIVE, NONNEGATIVE_INTEGER, POSITIVE, UNIT_INTERVAL, Domain, declare
 
 HASTIE = "Hastie, Montanari, Rosset, Tibshirani 2022, Ann. Statist. 50(2):949-986, arXiv 1903.08560"
@@ -238,6 +238,9 @@ register(
     constraints=[(p <= D_total, "the learner uses at most all features: p <= D")],
     diverges="for p in {n-1, n, n+1}",
     domains={p: NONNEGATIVE_INTEGER},
+    derivation=Derivation("substitution", subset_risk,
+                          note="Belkin-Hsu-Xu's risk for a given subset, with a uniformly random subset's "
+                               "E||w_T||^2 = (p/D) ||w||^2 (the risk is linear in it)"),
 )
 
 # --- Advani-Saxe: gradient flow from w(0), per eigenmode of X X' -----------------------------------------

@@ -35,6 +35,59 @@ class Constraint:
     message: str
 
 
+# How a formula was obtained. "definition": stated by its source, not derived here; the others name the
+# SymPy operation (or, for "numerical" and "fit", the numerical route) that produced the registered form.
+KINDS = ("definition", "solve", "limit", "integral", "summation", "derivative", "flow", "substitution", "composition",
+         "numerical", "fit")
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a formula was obtained, kept beside it so the report can say so.
+
+    ``expression`` is what the operation was applied to: for ``solve`` the equation (an ``Eq``, or an
+    expression meaning ``= 0``) solved for ``unknown``; for ``limit``, ``integral``, ``summation`` and
+    ``derivative`` the unevaluated ``sympy.Limit`` / ``Integral`` / ``Sum`` / ``Derivative`` (or an
+    expression holding one); for ``substitution`` the form substituted into.
+    ``from_formulas`` names the registered formulas it starts from, ``model`` the ``theory.dynamics``
+    model whose derived flow it comes from, ``note`` says in words what was done and why.
+    """
+
+    kind: str
+    expression: sp.Basic | None = None
+    unknown: sp.Basic | None = None
+    from_formulas: tuple[str, ...] = ()
+    model: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"derivation kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if (self.kind == "solve") != (self.unknown is not None):
+            raise ValueError("a derivation names an unknown exactly when it is a solve")
+        if self.kind in ("solve", "limit", "integral", "summation", "derivative") and self.expression is None:
+            raise ValueError(f"a {self.kind} derivation records the expression it was applied to")
+        if self.kind == "solve" and not isinstance(self.expression, sp.Equality):  # an expression means "= 0"
+            object.__setattr__(self, "expression", sp.Eq(self.expression, 0, evaluate=False))
+        object.__setattr__(self, "from_formulas", tuple(self.from_formulas))
+
+    def as_dict(self) -> dict:
+        """JSON-safe: expressions as SymPy strings with their LaTeX beside them."""
+        return {
+            "kind": self.kind,
+            "expression": "" if self.expression is None else str(self.expression),
+            "latex": "" if self.expression is None else latex(self.expression),
+            "unknown": "" if self.unknown is None else str(self.unknown),
+            "unknown_latex": "" if self.unknown is None else latex(self.unknown),
+            "from_formulas": list(self.from_formulas),
+            "model": self.model,
+            "note": self.note,
+        }
+
+
+DEFINITION = Derivation("definition")
+
+
 @dataclass(frozen=True)
 class Formula:
     """A registered formula: ``expr`` in ``params``, valid where ``constraints`` hold.
@@ -49,10 +102,23 @@ class Formula:
     description: str
     constraints: tuple[Constraint, ...] = ()
     diverges: str = ""
+    derivation: Derivation = DEFINITION
 
     @property
     def latex(self) -> str:
         return latex(self.expr)
+
+    def _repr_latex_(self) -> str:
+        """Jupyter: ``name(parameters) = expression`` as display math."""
+        name = self.name.replace("_", r"\_")
+        args = ", ".join(latex(s) for s in self.symbols)
+        return rf"$\displaystyle \mathtt{{{name}}}({args}) = {self.latex}$"
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the formula's entry of the derivation report (without its figures and claims)."""
+        from derivations.report import formula_markdown
+
+        return formula_markdown(self.as_dict())
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
@@ -77,6 +143,7 @@ class Formula:
             "constraints": [c.message for c in self.constraints],
             "diverges": self.diverges,
             "source": self.source,
+            "derivation": self.derivation.as_dict(),
         }
 
 
@@ -93,10 +160,12 @@ def register(
     constraints: Iterable[tuple[sp.Basic, str]] = (),
     diverges: str = "",
     domains: dict[sp.Symbol, Domain] | None = None,
+    derivation: Derivation = DEFINITION,
 ) -> Formula:
     """Register ``expr`` under ``name``; ``params`` fixes the argument order and must cover its symbols.
 
-    ``domains`` narrows a parameter's declared domain for this formula only.
+    ``domains`` narrows a parameter's declared domain for this formula only. ``derivation`` records how
+    ``expr`` was obtained; the default says it is stated by its source.
     """
     if name in _REGISTRY:
         raise ValueError(f"formula {name!r} is registered twice")
@@ -117,6 +186,7 @@ def register(
         description=description,
         constraints=tuple(Constraint(sp.sympify(r), msg) for r, msg in constraints),
         diverges=diverges,
+        derivation=derivation,
     )
     _REGISTRY[name] = formula
     return formula

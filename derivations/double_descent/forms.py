@@ -65,7 +65,7 @@ from theory.double_descent import (
 from theory.double_descent import (
     eta1 as eta,
 )
-from theory.registry import register
+from theory.registry import Derivation, register
 from theory.symbols import POSITIVE, Domain, declare
 
 _store = Derivations(__name__)
@@ -101,6 +101,10 @@ register(
     source=f"{HASTIE}, Thm 6 / Dobriban-Wager 2018 (derived: dR/dlam = 0)",
     description="ridge penalty minimizing the ridge risk: sigma2 gamma / r2 (the inverse SNR times gamma)",
     domains={r2: POSITIVE},
+    derivation=Derivation("solve", sp.Derivative(_risk_in_m, lam_ridge), lam_ridge,
+                          from_formulas=("double_descent.ridge_risk",),
+                          note="with the Stieltjes transform m kept abstract, so it holds for any spectrum: the root "
+                               "free of m (the other factor, 2 m' - lam m'', is positive)"),
 )
 # At lam* the coefficient of m' vanishes identically: R* = sigma2 gamma m(-lam*), then m made explicit.
 _at_optimum = sp.expand(_risk_in_m.subs(lam_ridge, optimal_lambda))
@@ -115,6 +119,10 @@ register(
     source=f"{HASTIE}, Thm 6 (optimally tuned ridge; derived from the ridge risk)",
     description="ridge risk at lam* = sigma2 gamma/r2: sigma2 gamma m(-lam*); increasing in gamma, no peak",
     domains={r2: POSITIVE},
+    derivation=Derivation("substitution", _risk_in_m,
+                          from_formulas=("double_descent.ridge_risk", "double_descent.optimal_ridge_lambda"),
+                          note="at lam* the m' term cancels, leaving sigma2 gamma m(-lam*) with m the "
+                               "Marchenko-Pastur Stieltjes transform"),
 )
 
 # --- ridgeless: the over-parameterized minimum ---------------------------------------------------------
@@ -134,6 +142,9 @@ register(
     source=f"{HASTIE}, §3 (derived: minimum of the gamma > 1 branch)",
     description="gamma > 1 minimizing the ridgeless risk: r/(r - sigma); exists when SNR r2/sigma2 > 1",
     constraints=[(r2 > sigma2, "the over-parameterized branch has an interior minimum only if r2 > sigma2")],
+    derivation=Derivation("solve", sp.Derivative(ridgeless_risk, gamma), gamma,
+                          from_formulas=("double_descent.ridgeless_risk",),
+                          note="on the gamma > 1 branch; of its two stationary points, the one above gamma = 1"),
 )
 
 
@@ -152,6 +163,9 @@ register(
     source=f"{HASTIE}, §3 (derived)",
     description="smallest ridgeless risk on gamma > 1: 2 r sigma - sigma2, below the null risk r2 by (r - sigma)^2",
     constraints=[(r2 > sigma2, "needs r2 > sigma2")],
+    derivation=Derivation("substitution", ridgeless_risk,
+                          from_formulas=("double_descent.ridgeless_risk", "double_descent.ridgeless_best_gamma"),
+                          note="the gamma > 1 branch at gamma*, simplified in r = sqrt(r2), sigma = sqrt(sigma2)"),
 )
 
 # --- general covariance (two-level spectrum): the root of the self-consistent equation ------------------
@@ -170,7 +184,10 @@ def _covariance_root() -> sp.Expr:
 covariance_root = _store("covariance_root", _covariance_root)
 _covariance_params = {"source": f"{HASTIE}, Thm 2 (general covariance), two-level spectrum",
                       "constraints": [(gamma > 1, "this form holds in the over-parameterized regime gamma > 1")],
-                      "domains": {w_b: Domain(0.0, 1.0, True, True)}}
+                      "domains": {w_b: Domain(0.0, 1.0, True, True)},
+                      "derivation": Derivation("solve", covariance_equation, x_c0,
+                                               note="the positive root of the self-consistent equation (its right-hand "
+                                                    "side falls from 1 to 0), put into the two-level form")}
 register(
     "double_descent.covariance_bias", covariance_bias.subs(x_c0, covariance_root), [gamma, r2, s_a, s_b, w_b, v_b],
     description="min-norm bias for Sigma with eigenvalues s_a (fraction 1 - w) and s_b (fraction w), a fraction v "
@@ -204,6 +221,10 @@ register(
     description="sample size from which the expected risk at fixed p rises with n, up to the pole at n = p - 1",
     # Without signal (r2 = 0) the risk rises from the first sample: the onset runs off to -inf.
     domains={r2: POSITIVE},
+    derivation=Derivation("solve", sp.Derivative(finite_sample_risk.subs(n, n_hy), n_hy), n_hy,
+                          from_formulas=("double_descent.finite_sample_risk",),
+                          note="on the over-parameterized piece (p >= n + 2), n read as continuous; the root below "
+                               "the pole n = p - 1"),
 )
 
 # --- Heckel-Yilmaz: optimal stopping per feature ------------------------------------------------------
@@ -224,15 +245,20 @@ register(
     source=f"{HECKEL_YILMAZ}, §3 (derived: minimum of one feature's U-curve)",
     description="iteration minimizing one feature's bias + variance: ln(1 + n s^2 theta^2/sigma2)/-ln(1 - eta s^2)",
     constraints=[(eta * s1**2 < 1, "monotone contraction needs eta s^2 < 1")],
+    derivation=Derivation("solve", sp.Derivative(early_stopping_component(s1, theta_1, eta), k), k,
+                          note="the component is a quadratic in the contraction c = (1 - eta s^2)^k: minimized in c, "
+                               "then (1 - eta s^2)^k = c* solved for k"),
 )
 
 # The fix (Heckel-Yilmaz §4): per-feature step sizes that give both features the same contraction rate, so
 # the two U-curves reach their minima together.
-matched_step = unique_solution(sp.Eq(eta2 * s2**2, eta * s1**2), eta2)
+_matched_contraction = sp.Eq(eta2 * s2**2, eta * s1**2)
+matched_step = unique_solution(_matched_contraction, eta2)
 register(
     "double_descent.early_stopping_matched_step", matched_step, [s1, s2, eta],
     source=f"{HECKEL_YILMAZ}, §4 (step-size rescaling removes epoch-wise double descent)",
     description="step size on feature 2 giving it feature 1's contraction: eta2 s2^2 = eta1 s1^2",
+    derivation=Derivation("solve", _matched_contraction, eta2),
 )
 
 # --- Advani-Saxe: per-eigenmode error from the moment ODE ------------------------------------------------

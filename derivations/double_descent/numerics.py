@@ -57,7 +57,7 @@ from theory.double_descent import (
     tau2,
     zeta,
 )
-from theory.registry import register
+from theory.registry import Derivation, register
 
 _theta = sp.Symbol("theta", positive=True)
 
@@ -99,6 +99,12 @@ def mp_average(name: str, integrand: sp.Expr, params: Sequence[sp.Symbol], latex
     return type(name, (sp.Function,), {"nargs": 1 + len(params), "_imp_": staticmethod(numeric), "_latex": printed})
 
 
+def _mp_integral(integrand: sp.Expr, note: str) -> Derivation:
+    """The record of an average over the Marchenko-Pastur law: the integral the quadrature evaluates."""
+    return Derivation("integral", sp.Integral(mp_density * integrand, (eig, *mp_edges)),
+                      note=f"per-mode solution of the moment ODE (sympy.dsolve) averaged by quadrature; {note}")
+
+
 _flow_params = (t, sigma_w0_2, sigma_wbar_2, sigma_eps_2)
 _initial_error = sigma_w0_2 + sigma_wbar_2
 GradientFlowAverage = mp_average(
@@ -114,6 +120,7 @@ register(
     source=ADVANI_SAXE_SOURCE,
     description="generalization error minus the noise floor after gradient flow for time t from w(0) "
                 "(frozen subspace (1 - alpha)_+ (sigma_w0^2 + sigma_wbar^2) plus the MP average of each mode)",
+    derivation=_mp_integral(mode_error, "plus the frozen subspace's initial error"),
 )
 # The split of each mode's error: its initial error decays (bias), its fitted noise grows (variance).
 _mode_bias = mode_error.subs(sigma_eps_2, 0)
@@ -128,6 +135,7 @@ register(
     [alpha, t, sigma_w0_2, sigma_wbar_2, sigma_eps_2],
     source=ADVANI_SAXE_SOURCE,
     description="bias part of the gradient-flow risk: the initial error left in each mode plus the frozen subspace",
+    derivation=_mp_integral(_mode_bias, "plus the frozen subspace's initial error"),
 )
 register(
     "double_descent.gradient_flow_variance",
@@ -135,6 +143,7 @@ register(
     [alpha, t, sigma_w0_2, sigma_wbar_2, sigma_eps_2],
     source=ADVANI_SAXE_SOURCE,
     description="variance part of the gradient-flow risk: label noise fitted so far; -> the ridgeless variance",
+    derivation=_mp_integral(_mode_variance, "the label noise each mode has fitted"),
 )
 register(
     "double_descent.gradient_flow_training_error",
@@ -143,6 +152,7 @@ register(
     source=ADVANI_SAXE_SOURCE,
     description="training mean squared error (noise included) after gradient flow for time t; "
                 "-> sigma_eps^2 (1 - 1/alpha)_+ as t -> oo",
+    derivation=_mp_integral(mode_training_error, "divided by alpha, plus the noise the model cannot fit"),
 )
 
 
@@ -222,6 +232,9 @@ _relu = {zeta: relu_zeta}
 # lam = 0 and psi1 = psi2, as one equation (lam >= 0): the printed And of a scalar and an array condition
 # does not broadcast in NumPy.
 _interpolation_threshold = sp.Eq(lam_rf + (psi1 - psi2) ** 2, 0)
+_CHI = Derivation("numerical", chi_residual,
+                  note="Mei-Montanari's fixed point reduced to one increasing scalar residual in c = -chi, whose "
+                       "root is found by bisection (at lam = 0 the derived ridgeless root)")
 
 
 def _with_threshold(expr: sp.Expr) -> sp.Expr:
@@ -238,6 +251,7 @@ for _name, _expr, _text in [
         source=MEI_MONTANARI_SOURCE,
         description=f"random ReLU features ridge regression: {_text}; lam = 0 is the min-norm limit",
         diverges="at psi1 = psi2 when lam = 0",
+        derivation=_CHI,
     )
 register(
     "double_descent.random_features_risk",
@@ -247,4 +261,5 @@ register(
     description="excess test risk (noise tau2 excluded) of ridge regression on N = psi1 d random ReLU features "
                 "with n = psi2 d samples; lam = 0 is the ridgeless (min-norm) limit",
     diverges="at psi1 = psi2 when lam = 0 and tau2 + Fstar2 > 0",
+    derivation=_CHI,
 )

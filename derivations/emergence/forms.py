@@ -47,10 +47,12 @@ from theory.emergence import (
     scaling_loss,
     tau,
 )
-from theory.registry import register
+from theory.registry import Derivation, register
 from theory.symbols import COUNT, UNIT_INTERVAL, D, Domain, declare
 
 _store = Derivations(__name__)
+_ACCURACY = ("emergence.exact_match_accuracy",)
+_LAW = ("emergence.critical_scale_probability",)
 
 level = declare("P", "P", "probability level of the critical-scale law", Domain(0.0, 1.0), positive=True)
 n_test = declare("n_test", r"n_{\mathrm{test}}", "number of test items", COUNT,
@@ -81,6 +83,27 @@ def _onset(metric: sp.Expr) -> sp.Expr:
     return _tidy(select_root(roots, lambda r: curvature.subs(N, r) > 0, samples))
 
 
+_u = sp.Symbol("u", real=True)  # ln N, for the records: the derivations apply N d/dN instead
+
+
+def _in_log_n(metric: sp.Expr, order: int) -> sp.Derivative:
+    """d^order metric / d(ln N)^order, unevaluated (what :func:`log_derivative` computes)."""
+    return sp.Derivative(metric.subs(N, sp.exp(_u)), (_u, order))
+
+
+def _onset_record(metric: sp.Expr, name: str) -> Derivation:
+    """The record of :func:`_onset`."""
+    return Derivation("solve", _in_log_n(metric, 3), _u, from_formulas=(name,),
+                      note="the knee, with u = ln N: the root where the second derivative is positive "
+                           "(computed as N d/dN three times, solved for N)")
+
+
+def _inflection_record(metric: sp.Expr, name: str) -> Derivation:
+    """The record of an inflection in ln N."""
+    return Derivation("solve", _in_log_n(metric, 2), _u, from_formulas=(name,),
+                      note="the inflection in ln N, u = ln N (computed as N d/dN twice, solved for N)")
+
+
 # --- mirage --------------------------------------------------------------------------------------------
 mirage_inflection_scale = _store(
     "mirage_inflection", lambda: unique_solution(sp.factor(log_derivative(exact_match_accuracy, 2)), N)
@@ -89,16 +112,22 @@ register(
     "emergence.mirage_inflection_scale", mirage_inflection_scale, [c, alpha_m, L],
     source=f"{SCHAEFFER}, §2 model; inflection in ln N derived here",
     description="scale of the exact-match inflection in ln N (the emergence point), c L^(1/|alpha|)",
+    derivation=_inflection_record(exact_match_accuracy, *_ACCURACY),
 )
 register(
     "emergence.mirage_inflection_accuracy", _tidy(exact_match_accuracy.subs(N, mirage_inflection_scale)), [],
     source=f"{SCHAEFFER}, §2 model; derived here", description="exact-match accuracy at the inflection, 1/e for any L",
+    derivation=Derivation("substitution", exact_match_accuracy,
+                          from_formulas=(*_ACCURACY, "emergence.mirage_inflection_scale")),
 )
 register(
     "emergence.mirage_max_slope", _tidy(log_derivative(exact_match_accuracy, 1).subs(N, mirage_inflection_scale)),
     [alpha_m],
     source=f"{SCHAEFFER}, §2 model; derived here",
     description="maximum slope dAcc/dln N, |alpha|/e: independent of the target length L",
+    derivation=Derivation("substitution", _in_log_n(exact_match_accuracy, 1),
+                          from_formulas=(*_ACCURACY, "emergence.mirage_inflection_scale"),
+                          note="the slope in u = ln N at the inflection"),
 )
 # Acc_L(N) = Acc_1(N / factor): every target length is the L = 1 curve shifted in ln N.
 mirage_translation_factor = _tidy(mirage_inflection_scale / mirage_inflection_scale.subs(L, 1))
@@ -106,11 +135,14 @@ register(
     "emergence.mirage_translation_factor", mirage_translation_factor, [alpha_m, L],
     source=f"{SCHAEFFER}, §2 model; derived here",
     description="Acc_L(N) = Acc_1(N / factor) with factor L^(1/|alpha|): longer targets shift, never steepen",
+    derivation=Derivation("composition", from_formulas=("emergence.mirage_inflection_scale",),
+                          note="the inflection scale at L over the one at L = 1"),
 )
 register(
     "emergence.mirage_onset_scale", _store("mirage_onset", lambda: _onset(exact_match_accuracy)), [c, alpha_m, L],
     source=f"{SCHAEFFER}, §2 model; derived here",
     description="knee of exact match on a log axis (maximum of d^2Acc/dln N^2), below the inflection",
+    derivation=_onset_record(exact_match_accuracy, *_ACCURACY),
 )
 register(
     "emergence.resolution_threshold_scale",
@@ -119,6 +151,7 @@ register(
     source=f"{SCHAEFFER}, App. A (resolution 1/n_test); derived here",
     description="scale where the expected exact match reaches one item in n_test: moves left as n_test grows",
     diverges="at n_test = 1 (accuracy 1 is reached only as N -> infinity)",
+    derivation=Derivation("solve", sp.Eq(exact_match_accuracy, 1 / n_test), N, from_formulas=_ACCURACY),
 )
 
 # --- the informal critical-scale law --------------------------------------------------------------------
@@ -126,6 +159,7 @@ register(
     "emergence.critical_scale_value_at_critical", critical_scale_probability.subs(N, N_c), [],
     source=f"{INFORMAL}: the critical-scale law; derived here",
     description="probability at N = N_c: 1 - 1/e ~ 0.632, not 1/2 and not a step, whatever alpha",
+    derivation=Derivation("substitution", critical_scale_probability, from_formulas=_LAW, note="at N = N_c"),
 )
 critical_scale_steepest_log = _store(
     "steepest_log", lambda: unique_solution(sp.factor(log_derivative(critical_scale_probability, 2)), N)
@@ -134,11 +168,15 @@ register(
     "emergence.critical_scale_steepest_log_scale", critical_scale_steepest_log, [N_c, alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here",
     description="inflection in ln N of the critical-scale law: N_c itself",
+    derivation=_inflection_record(critical_scale_probability, *_LAW),
 )
 register(
     "emergence.critical_scale_max_log_slope",
     _tidy(log_derivative(critical_scale_probability, 1).subs(N, critical_scale_steepest_log)), [alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here", description="maximum slope dP/dln N, alpha/e",
+    derivation=Derivation("substitution", _in_log_n(critical_scale_probability, 1),
+                          from_formulas=(*_LAW, "emergence.critical_scale_steepest_log_scale"),
+                          note="the slope in u = ln N at the inflection in ln N"),
 )
 register(
     "emergence.critical_scale_steepest_scale",
@@ -147,6 +185,7 @@ register(
     source=f"{INFORMAL}: the critical-scale law; derived here",
     description="inflection in N (linear axis): N_c ((alpha - 1)/alpha)^(1/alpha); none for alpha <= 1",
     constraints=[(alpha > 1, "a linear-axis inflection needs alpha > 1")],
+    derivation=Derivation("solve", sp.Derivative(critical_scale_probability, (N, 2)), N, from_formulas=_LAW),
 )
 critical_scale_quantile = _store("quantile", lambda: unique_solution(sp.Eq(critical_scale_probability, level), N))
 # Registered with log(1/(1 - P)) as -log(1 - P), which compiles to -log1p(-P): the quotient form loses every digit
@@ -157,6 +196,8 @@ if not critical_scale_quantile.has(_tail):
 register(
     "emergence.critical_scale_quantile", critical_scale_quantile.subs(_tail, -sp.log(1 - level)), [level, N_c, alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here", description="scale at which the probability reaches P",
+    derivation=Derivation("solve", sp.Eq(critical_scale_probability, level), N, from_formulas=_LAW,
+                          note="log(1/(1 - P)) then written as -log(1 - P), exact for small P"),
 )
 critical_scale_width = _tidy(sp.expand_log(
     critical_scale_quantile.subs(level, sp.Rational(9, 10)) / critical_scale_quantile.subs(level, sp.Rational(1, 10)),
@@ -165,6 +206,8 @@ register(
     "emergence.critical_scale_width_ratio", critical_scale_width, [alpha],
     source=f"{INFORMAL}: the critical-scale law; derived here",
     description="N_90 / N_10, the 10-90% width: (ln 10 / ln(10/9))^(1/alpha); about 2.6 at alpha = 3.2",
+    derivation=Derivation("composition", from_formulas=("emergence.critical_scale_quantile",),
+                          note="the quantile at P = 9/10 over the one at P = 1/10"),
 )
 register(
     "emergence.window_probability_mass",
@@ -174,12 +217,14 @@ register(
             "derived here"),
     description="probability gained inside the window [N_c (1 - eps), N_c (1 + eps)]; 0.23 for alpha 3.2, eps 0.1",
     domains={eps: UNIT_INTERVAL},
+    derivation=Derivation("composition", from_formulas=_LAW, note="P(N_c (1 + eps)) - P(N_c (1 - eps))"),
 )
 register(
     "emergence.critical_scale_onset_scale", _store("critical_onset", lambda: _onset(critical_scale_probability)),
     [N_c, alpha],
     source=f"{INFORMAL}: the critical-scale law's emergence point; maximum of d^2P/dln N^2 derived here",
     description="knee of the critical-scale law on a log axis: N_c ((3 - sqrt 5)/2)^(1/alpha), P ~ 0.32 there",
+    derivation=_onset_record(critical_scale_probability, *_LAW),
 )
 
 # --- emergence point of a pure power-law loss ------------------------------------------------------------
@@ -194,6 +239,8 @@ register(
     "emergence.power_law_curvature_scale", power_law_curvature_scale, [N_c, alpha_N],
     source=f"{INFORMAL}: the emergence point taken as argmax |d^2L/dN^2|; curvature of (ln N, L) derived here",
     description="where the curve (ln N, L = (N_c/N)^alpha_N) bends most: alpha_N L = 1/sqrt 2; depends on L's unit",
+    derivation=Derivation("solve", sp.Derivative(_curve_curvature, N), N,
+                          note="the curvature of the curve (ln N, L) is stationary; its positive root"),
 )
 
 # --- signal-to-noise of an average (the informal claim that it jumps above N_c, made precise) ------------
@@ -206,6 +253,8 @@ register(
     [N, snr_1],
     source=f"{INFORMAL}: the claim that the SNR jumps above N_c; the average of N independent estimates, derived here",
     description="SNR of an average of N independent estimates, sqrt(N) SNR_1: smooth in N, with no jump",
+    derivation=Derivation("summation", snr_1 * _sigma / sp.sqrt(sp.Sum(_sigma**2, (_i, 1, N)) / N**2),
+                          note="the variance of the mean of N independent estimates of variance sigma^2"),
 )
 
 # --- loss threshold --------------------------------------------------------------------------------------
@@ -219,6 +268,9 @@ register(
     description="scale where L_inf + (N0/N)^alpha_N falls to the threshold eta; the ability appears above it",
     constraints=[(eta_loss >= L_inf, "the threshold cannot lie below the irreducible loss: eta >= L_inf")],
     diverges="at eta = L_inf (a threshold the loss never falls below)",
+    derivation=Derivation("solve", sp.Eq(scaling_loss, eta_loss), N,
+                          from_formulas=("emergence.threshold_performance_of_scale",),
+                          note="solved with eta - L_inf as one positive symbol, so no (-1)^(1/alpha_N) appears"),
 )
 
 # --- quanta: continuum limit of the Zipf tail -------------------------------------------------------------
@@ -230,23 +282,28 @@ register(
     source=f"{MICHAUD}, §3 (continuum form of the tail sum)",
     description="mean loss after n quanta, a + (b - a) n^-alpha / (alpha zeta(alpha + 1))",
     constraints=[(a_q < b_q, "a learned quantum must lower the loss: a < b")],
+    derivation=Derivation("integral", sp.Integral(_k ** -(alpha_q + 1), (_k, n_q, sp.oo)),
+                          from_formulas=("emergence.quanta_probability", "emergence.quanta_loss_discrete"),
+                          note="the tail sum over unlearned quanta as an integral: a + (b - a) tail / zeta(alpha + 1)"),
 )
 quanta_loss_of_scale = _tidy(quanta_loss.subs(n_q, N / C_q))
 register(
     "emergence.quanta_loss_of_scale", quanta_loss_of_scale, [N, C_q, alpha_q, a_q, b_q],
     source=f"{MICHAUD}, §3 (n = N / C)", description="mean loss of a model of N parameters that holds N/C quanta",
     constraints=[(a_q < b_q, "needs a < b")],
+    derivation=Derivation("substitution", quanta_loss, from_formulas=("emergence.quanta_loss",), note="n = N / C"),
 )
 # A quantum is learned once tau training examples use it: D p_n = tau at the last one learned.
-_learned_from_data = _store(
-    "learned_from_data", lambda: unique_solution(sp.Eq(D * n_q ** -(alpha_q + 1) / sp.zeta(alpha_q + 1), tau), n_q)
-)
+_last_learned = sp.Eq(D * n_q ** -(alpha_q + 1) / sp.zeta(alpha_q + 1), tau)
+_learned_from_data = _store("learned_from_data", lambda: unique_solution(_last_learned, n_q))
 quanta_loss_of_data = _tidy(quanta_loss.subs(n_q, _learned_from_data))
 register(
     "emergence.quanta_loss_of_data", quanta_loss_of_data, [D, tau, alpha_q, a_q, b_q],
     source=f"{MICHAUD}, §3 (multi-epoch: quantum n is learned once D p_n >= tau)",
     description="mean loss after D examples: quanta with at least tau examples are learned",
     constraints=[(a_q < b_q, "needs a < b")],
+    derivation=Derivation("solve", _last_learned, n_q, from_formulas=("emergence.quanta_loss",),
+                          note="the last quantum learned has D p_n = tau; the root put into the continuum loss"),
 )
 
 
@@ -258,10 +315,14 @@ def loss_exponent(reducible_loss: sp.Expr, scale: sp.Symbol) -> sp.Expr:
 register(
     "emergence.quanta_parameter_exponent", loss_exponent(quanta_loss_of_scale - a_q, N), [alpha_q],
     source=f"{MICHAUD}, §3 (alpha_N = alpha)", description="exponent of L(N) - a in N: alpha",
+    derivation=Derivation("derivative", -N * sp.Derivative(sp.log(quanta_loss_of_scale - a_q), N),
+                          from_formulas=("emergence.quanta_loss_of_scale",)),
 )
 register(
     "emergence.quanta_data_exponent", loss_exponent(quanta_loss_of_data - a_q, D), [alpha_q],
     source=f"{MICHAUD}, §3 (alpha_D = alpha/(alpha + 1))", description="exponent of L(D) - a in D: alpha/(alpha + 1)",
+    derivation=Derivation("derivative", -D * sp.Derivative(sp.log(quanta_loss_of_data - a_q), D),
+                          from_formulas=("emergence.quanta_loss_of_data",)),
 )
 
 _store.save()

@@ -47,7 +47,7 @@ from derivations.roots import unique_solution
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY
 from theory.functions import log_space, power_of_sum
-from theory.registry import get, register
+from theory.registry import Derivation, get, register
 from theory.symbols import (
     P_M,
     POSITIVE,
@@ -79,24 +79,28 @@ M_s = sp.Symbol("M_s", positive=True)
 _store = Derivations(__name__)
 
 
-spare_model_size = _store("spare_model_size", lambda: unique_solution(
-    sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r), M_s))
+_spare_capacity = sp.Eq(circuits.memorization_capacity.subs(M, M_s), circuits.memorization_capacity - D_r)
+spare_model_size = _store("spare_model_size", lambda: unique_solution(_spare_capacity, M_s))
 register(
     "emergence.spare_model_size", log_space(power_of_sum(spare_model_size)), [M, D_r, A_mem, mu],
     source=f"{HUANG}; {MODEL}",
     description="size of a model whose whole capacity equals what the random labels leave: D_mem(M_s) = D_mem(M) - D_r",
     # As M > (D_r / A_mem)^(1/mu): the same condition, without M^mu overflowing at large mu.
     constraints=[(M > (D_r / A_mem) ** (1 / mu), "needs spare capacity: A_mem M^mu > D_r")],
+    derivation=Derivation("solve", _spare_capacity, M_s, from_formulas=("huang.memorization_capacity",)),
 )
 # The generalizing circuit wins where D_crit(M_s) falls to the algorithmic data size D (Huang's D_crit rule).
 _winning_spare_size = unique_solution(sp.Eq(circuits.critical_data_size_of_model.subs(M, M_s), D), M_s)
-multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(
-    unique_solution(sp.Eq(spare_model_size, _winning_spare_size), M), force=True))
+_transition = sp.Eq(spare_model_size, _winning_spare_size)
+multitask_transition_scale = _store("transition_scale", lambda: sp.powsimp(unique_solution(_transition, M), force=True))
 register(
     "emergence.multitask_transition_scale", log_space(power_of_sum(multitask_transition_scale)),
     [D, D_r, A_mem, mu, B_crit, nu],
     source=f"{HUANG}; {MODEL}",
     description="model size where the algorithmic task's generalizing circuit overtakes its memorizer (w_G = w_M)",
+    derivation=Derivation("solve", _transition, M,
+                          from_formulas=("emergence.spare_model_size", "huang.critical_data_size"),
+                          note="the spare size equals the size M_s whose critical data size D_crit(M_s) is D"),
 )
 
 _store.save()

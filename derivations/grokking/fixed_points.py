@@ -1,13 +1,13 @@
 """Every fixed point of the squared-loss two-circuit flow, with its Jacobian eigenvalues and stability.
 
 In margins (m, g) the flow is dm/dt = m r_m(m, g), dg/dt = g r_g(m, g) (:mod:`derivations.grokking.forms`).
-SymPy solves F = 0 for all its solutions, not a chosen one: the origin, the memorizer alone and the
-generalizer alone. Both per-capita rates depend on m + g only, so the two circuits coexist only on the
-knife edge D = D_crit, where the fixed points fill the segment m + g = y - lam c_g / 2 joining the two
-one-circuit points (both then report a zero eigenvalue: 'degenerate'). Each isolated point's eigenvalues
-come from the symbolic Jacobian; at a one-circuit point they are the circuit's own relaxation rate and
-the other circuit's invasion rate, so exactly one point is stable for D != D_crit: the memorizer below
-D_crit, the generalizer above.
+The generic analysis of a model (:mod:`derivations.analysis`) solves F = 0 for all its solutions, not a
+chosen one: the origin, the memorizer alone and the generalizer alone. Both per-capita rates depend on m + g
+only, so the two circuits coexist only on the knife edge D = D_crit, where the fixed points fill the segment
+m + g = y - lam c_g / 2 joining the two one-circuit points (both then report a zero eigenvalue:
+'degenerate'). Each isolated point's eigenvalues come from the symbolic Jacobian; at a one-circuit point
+they are the circuit's own relaxation rate and the other circuit's invasion rate, so exactly one point is
+stable for D != D_crit: the memorizer below D_crit, the generalizer above.
 """
 
 from __future__ import annotations
@@ -17,41 +17,30 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from derivations.cache import Derivations
+from derivations.analysis import analyse
 from derivations.compile import compile_expr
-from derivations.grokking.forms import rate_g, rate_m
 from derivations.simulate import resolve_values
 from theory.dynamics import SQUARED_LOSS
-from theory.symbols import D, c_g, c_m, eta_g, eta_m, g, lam, m, y
+from theory.symbols import D, c_g, c_m, eta_g, eta_m, lam, y
 
-# Solve in unconstrained symbols, so that no assumption on m, g hides the zero-margin solutions.
-_m, _g = sp.symbols("m_free g_free", real=True)
-flow = sp.Matrix([m * rate_m, g * rate_g]).subs({m: _m, g: _g})
+# The generic analysis (derivations.analysis) solves in the margins m = exp(a), g = exp(b) as unconstrained
+# real symbols, so that no assumption on m, g hides the zero-margin solutions.
+_analysis = analyse(SQUARED_LOSS)
+_m, _g = _analysis.variables
+flow = sp.Matrix(_analysis.field)
 """(dm/dt, dg/dt) of the squared-loss model in margins."""
 jacobian = flow.jacobian([_m, _g])
 PARAMS = (y, lam, c_m, c_g, D, eta_m, eta_g)
+# The analysis names a point by the circuits present there (after the state variables theta_m, theta_g).
+_NAMES = {"origin": "origin", "theta_m": "memorizer", "theta_g": "generalizer"}
+if {p.label for p in _analysis.fixed_points} != set(_NAMES):
+    raise ArithmeticError(f"unexpected fixed points of the two-circuit flow: {_analysis.fixed_points}")
 
-
-def _classify_solutions() -> dict[str, dict[sp.Symbol, sp.Expr]]:
-    """The isolated solutions of F = 0 for generic parameters, named by which circuits are present."""
-    named = {}
-    for sol in sp.solve(list(flow), [_m, _g], dict=True):
-        present = tuple(bool(sol.get(v, v) != 0) for v in (_m, _g))
-        name = {(False, False): "origin", (True, False): "memorizer", (False, True): "generalizer"}.get(present)
-        if name is None or name in named:
-            raise ArithmeticError(f"unexpected fixed point of the two-circuit flow: {sol}")
-        named[name] = {_m: sp.simplify(sol.get(_m, 0)), _g: sp.simplify(sol.get(_g, 0))}
-    return named
-
-
-_store = Derivations(__name__)
-LOCATIONS = _store("locations", _classify_solutions)
+LOCATIONS = {_NAMES[p.label]: p.location for p in _analysis.fixed_points}
 """Each isolated fixed point's margins (m, g) as SymPy expressions."""
-EIGENVALUES = _store("eigenvalues", lambda: {name: [sp.factor(e) for e in jacobian.subs(at).eigenvals(multiple=True)]
-                                             for name, at in LOCATIONS.items()})
+EIGENVALUES = {_NAMES[p.label]: list(p.eigenvalues) for p in _analysis.fixed_points}
 """Jacobian eigenvalues at each isolated fixed point (SymPy expressions in the parameters)."""
 
-_store.save()
 _compiled = {name: compile_expr(PARAMS, [*LOCATIONS[name].values(), *EIGENVALUES[name]]) for name in LOCATIONS}
 
 

@@ -1,9 +1,9 @@
 """Phase diagrams: Liu et al.'s four phases over (data size, weight decay) and Huang et al.'s zones over
 (model size, data size), from the two-circuit models.
 
-* :func:`liu_phase_diagram` integrates the squared-loss model at every grid point at once
-  (:mod:`derivations.ensemble`) and classifies each run by which circuit first reaches half the
-  target margin within the horizon (Liu et al. 2022, arXiv 2205.10343, §5 phase names).
+* :func:`liu_phase_diagram` integrates the squared-loss model at every grid point at once (the generic
+  :func:`derivations.phase_diagram.phase_diagram`) and classifies each run by which circuit first reaches
+  half the target margin within the horizon (Liu et al. 2022, arXiv 2205.10343, §5 phase names).
 * :func:`huang_equilibrium` finds the cross-entropy model's minimum (convex for r = p/kappa >= 1) at
   every (M, D) by vectorized damped Newton, with the memorizable fraction f = min(1, D_mem(M)/D) and
   norms from :mod:`theory.circuits`; :func:`huang_zone` is Huang et al.'s rule-based zone map.
@@ -21,9 +21,9 @@ import sympy as sp
 
 from derivations.cache import Derivations
 from derivations.compile import broadcast_call, compile_expr
-from derivations.ensemble import integrate_ensemble
 from derivations.evaluate import check_domain, evaluate
 from derivations.grokking.runs import C_G, C_M, CRITICAL_DATA_SIZE, Y
+from derivations.phase_diagram import phase_diagram
 from derivations.simulate import Event
 from theory import circuits
 from theory.dynamics import CROSS_ENTROPY, SQUARED_LOSS
@@ -76,11 +76,10 @@ def liu_phase_diagram(
                          check_domain("weight_decays", weight_decays, NONNEGATIVE))
     check_domain("horizon", horizon, POSITIVE, "steps")
     check_domain("rate_ratio", rate_ratio, POSITIVE, "eta_g / eta_m")
-    values = {"y": Y, "c_m": C_M, "c_g": C_G, "D": dd.ravel() * CRITICAL_DATA_SIZE, "lam": ll.ravel(),
-              "eta_m": 1.0, "eta_g": rate_ratio}
-    result = integrate_ensemble(SQUARED_LOSS, values, horizon, events=_CIRCUIT_EVENTS)
-    t_m = result.events["t_memorizer"].reshape(dd.shape)
-    t_g = result.events["t_generalizer"].reshape(dd.shape)
+    values = {"y": Y, "c_m": C_M, "c_g": C_G, "eta_m": 1.0, "eta_g": rate_ratio}
+    diagram = phase_diagram(SQUARED_LOSS, ("D", dd[0] * CRITICAL_DATA_SIZE), ("lam", ll[:, 0]), horizon, values,
+                            events=_CIRCUIT_EVENTS)
+    t_m, t_g = diagram["events"]["t_memorizer"], diagram["events"]["t_generalizer"]
     return {"data_ratio": np.asarray(data_ratios, float), "weight_decay": np.asarray(weight_decays, float),
             "t_memorizer": t_m, "t_generalizer": t_g, "phase": classify_liu(t_m, t_g)}
 

@@ -29,10 +29,9 @@ import numpy as np
 import sympy as sp
 
 from derivations.cache import Derivations
-from derivations.commands import command
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
-from theory.registry import register
+from theory.registry import Derivation, register
 from theory.scaling import BESIROGLU, CHINCHILLA_SETS, HOFFMANN, A, B, E, N, alpha, beta, chinchilla_loss
 from theory.symbols import D, declare
 
@@ -63,6 +62,8 @@ huber_normalizer = register(
     "fit.huber_normalizer", _store("normalizer", lambda: sp.integrate(sp.exp(-huber), (r, -sp.oo, sp.oo))),
     [delta], source=f"{BESIROGLU}, Huber likelihood (normalizer derived here by integration)",
     description="Z(delta) = integral of exp(-Huber_delta(r)) over r: normalizes the Huber likelihood",
+    derivation=Derivation("integral", sp.Integral(sp.exp(-huber), (r, -sp.oo, sp.oo)),
+                          from_formulas=("fit.huber_loss",)),
 ).expr
 _in_logs = {A: sp.exp(log_A), B: sp.exp(log_B), E: sp.exp(log_E), N: sp.exp(log_N), D: sp.exp(log_D)}
 log_prediction_derived = sp.powsimp(sp.log(chinchilla_loss.subs(_in_logs)), deep=True)
@@ -78,6 +79,9 @@ log_prediction = register(
     source=f"{HOFFMANN}, App. D.2; {BESIROGLU}, §2",
     description="log of the Chinchilla loss in log-parameters: a log-sum-exp of three exponents, shifted by the "
                 "largest so that no exponential exceeds 1",
+    derivation=Derivation("substitution", chinchilla_loss, from_formulas=("scaling.chinchilla_loss",),
+                          note="the log of the loss with A, B, E, N, D the exponentials of their logs, written as a "
+                               "log-sum-exp shifted by its largest exponent"),
 ).expr
 
 PARAMS = (log_A, log_B, log_E, alpha, beta)
@@ -669,7 +673,7 @@ def _exponents(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             evaluate("scaling.tokens_exponent", alpha=p["alpha"], beta=p["beta"]))
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Fit L = E + A/N^alpha + B/D^beta to training runs as Besiroglu et al. 2024 do: log space, Huber loss "
         f"(delta {HUBER_DELTA:g}), Hoffmann et al.'s grid of 4500 starts, then the Huber-likelihood estimate. "
@@ -694,7 +698,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _handle(args: argparse.Namespace) -> int:
+def handler(args: argparse.Namespace) -> int:
     from derivations.cli import dumps
 
     check_options(args.estimator, args.bootstrap, args.seed)
@@ -719,8 +723,5 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"  C = {c:.0e} FLOP: N_opt = {n:.3g}, D_opt = {d:.3g}, D/N = {ratio:.3g}")
     return 0
 
-
-command("fit", "fit a scaling law to training runs: circuitcomp fit chinchilla [FILE.csv] [--bootstrap K]",
-        _configure, _handle)
 
 _store.save()

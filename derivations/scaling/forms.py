@@ -16,7 +16,7 @@ import sympy as sp
 from derivations.cache import Derivations
 from derivations.roots import unique_solution
 from theory.functions import log_space
-from theory.registry import register
+from theory.registry import Derivation, register
 from theory.scaling import BESIROGLU, HOFFMANN, A, B, C, E, N, alpha, beta, chinchilla_loss
 from theory.symbols import D, declare
 
@@ -30,13 +30,29 @@ PRODUCT_CONSTRAINT = N * D
 """The product constraint N D = C of informal derivations (not a FLOP count)."""
 
 
+def _lagrangian(constraint: sp.Expr) -> sp.Expr:
+    return chinchilla_loss + _multiplier * (C - constraint)
+
+
 def lagrangian_optimum(constraint: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
     """(N_opt, D_opt) minimizing the Chinchilla loss subject to ``constraint = C``, from the stationarity
     of the Lagrangian L + lambda (C - constraint) in (N, D, lambda)."""
-    lagrangian = chinchilla_loss + _multiplier * (C - constraint)
-    equations = [sp.diff(lagrangian, v) for v in (N, D, _multiplier)]
+    equations = [sp.diff(_lagrangian(constraint), v) for v in (N, D, _multiplier)]
     (solution,) = sp.solve(equations, [N, D, _multiplier], dict=True)  # unique for positive N, D, lambda
     return solution[N], solution[D]
+
+
+def _lagrangian_record(constraint: sp.Expr, note: str) -> Derivation:
+    """The record of :func:`lagrangian_optimum`: the Lagrangian's gradient set to zero."""
+    unknowns = (N, D, _multiplier)
+    gradient = sp.Tuple(*(sp.Derivative(_lagrangian(constraint), v) for v in unknowns))
+    return Derivation("solve", sp.Eq(gradient, sp.Tuple(0, 0, 0), evaluate=False), sp.Tuple(*unknowns),
+                      from_formulas=("scaling.chinchilla_loss",), note=note)
+
+
+def _slope_record(expr: sp.Expr, name: str, sign: int = 1) -> Derivation:
+    """The record of :func:`log_slope`: d log(expr) / d log C, from the registered form ``name``."""
+    return Derivation("derivative", sign * C * sp.Derivative(sp.log(expr), C), from_formulas=(name,))
 
 
 def log_slope(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
@@ -73,15 +89,21 @@ _gap = sp.Symbol("gap", positive=True)
 register(
     "scaling.compute_optimal_params", log_space(N_opt), [C, A, B, alpha, beta], source=ALLOC,
     description="N_opt(C) = G (C/6)^a: the loss-minimizing parameter count at compute C = 6 N D",
+    derivation=_lagrangian_record(FLOP_CONSTRAINT, "its N, written in log space"),
 )
 register(
     "scaling.compute_optimal_tokens", log_space(D_opt), [C, A, B, alpha, beta], source=ALLOC,
     description="D_opt(C) = (C/6)^b / G: the loss-minimizing token count at compute C = 6 N D",
+    derivation=_lagrangian_record(FLOP_CONSTRAINT, "its D, written in log space"),
 )
 register(
     "scaling.optimal_loss", optimal_loss, [C, E, A, B, alpha, beta],
     source=f"{ALLOC}; closed form as in {BESIROGLU}",
     description="L*(C) = E + K (C/6)^-gamma: the lowest loss reachable with compute C",
+    derivation=Derivation("substitution", chinchilla_loss,
+                          from_formulas=("scaling.chinchilla_loss", "scaling.compute_optimal_params",
+                                         "scaling.compute_optimal_tokens"),
+                          note="the loss at (N_opt, D_opt), written as E + K (C/6)^-gamma"),
 )
 register(
     "scaling.compute_for_loss", log_space(compute_for_loss.subs(E, L - _gap)).subs(_gap, L - E),
@@ -90,34 +112,48 @@ register(
     description="compute C needed for a compute-optimal model to reach loss L (inverse of optimal_loss)",
     constraints=[(L > E, "the target loss must exceed the irreducible loss, L > E")],
     diverges="as L -> E from above",
+    derivation=Derivation("solve", sp.Eq(E + _K * (C / 6) ** -loss_exponent, L), C,
+                          from_formulas=("scaling.optimal_loss", "scaling.loss_prefactor"),
+                          note="then K put back, written in log space"),
 )
 register(
     "scaling.params_exponent", params_exponent, [alpha, beta], source=ALLOC,
     description="a = beta/(alpha+beta) in N_opt ~ C^a",
+    derivation=_slope_record(N_opt, "scaling.compute_optimal_params"),
 )
 register(
     "scaling.tokens_exponent", tokens_exponent, [alpha, beta], source=ALLOC,
     description="b = alpha/(alpha+beta) in D_opt ~ C^b; a + b = 1",
+    derivation=_slope_record(D_opt, "scaling.compute_optimal_tokens"),
 )
 register(
     "scaling.loss_exponent", loss_exponent, [alpha, beta], source=ALLOC,
     description="gamma = alpha beta/(alpha+beta) in L*(C) - E ~ C^-gamma",
+    derivation=_slope_record(optimal_reducible_loss, "scaling.optimal_loss", sign=-1),
 )
 register(
     "scaling.allocation_prefactor", log_space(allocation_prefactor), [A, B, alpha, beta], source=ALLOC,
     description="G = (alpha A/(beta B))^(1/(alpha+beta)) in N_opt = G (C/6)^a",
+    derivation=Derivation("substitution", N_opt, from_formulas=("scaling.compute_optimal_params",),
+                          note="N_opt at C = 6 (it is N_opt / (C/6)^a, free of C)"),
 )
 register(
     "scaling.loss_prefactor", loss_prefactor, [A, B, alpha, beta], source=ALLOC,
     description="K = A G^-alpha + B G^beta in L*(C) = E + K (C/6)^-gamma",
+    derivation=Derivation("substitution", optimal_reducible_loss, from_formulas=("scaling.optimal_loss",),
+                          note="L* - E at C = 6 (it is (L* - E)(C/6)^gamma, free of C)"),
 )
 register(
     "scaling.tokens_per_param", log_space(tokens_per_param), [C, A, B, alpha, beta], source=ALLOC,
     description="D_opt/N_opt at compute C (C = 6 N D); depends on C unless alpha = beta",
+    derivation=Derivation("composition", from_formulas=("scaling.compute_optimal_tokens",
+                                                        "scaling.compute_optimal_params"), note="their ratio"),
 )
 register(
     "scaling.tokens_per_param_exponent", ratio_exponent, [alpha, beta], source=ALLOC,
     description="b - a = (alpha - beta)/(alpha + beta): D_opt/N_opt ~ C^(b-a); zero iff alpha = beta",
+    derivation=Derivation("composition", from_formulas=("scaling.tokens_exponent", "scaling.params_exponent"),
+                          note="their difference"),
 )
 
 # --- N D = C (the product constraint) -------------------------------------------------------------------
@@ -126,15 +162,19 @@ PRODUCT = "informal derivations' constraint N D = C (not a FLOP count); Lagrangi
 register(
     "scaling.product_constraint_params", log_space(N_opt_product), [C, A, B, alpha, beta], source=PRODUCT,
     description=f"N_opt under N D = C; equals compute_optimal_params at 6 C for {_SAME}",
+    derivation=_lagrangian_record(PRODUCT_CONSTRAINT, "its N, written in log space"),
 )
 register(
     "scaling.product_constraint_tokens", log_space(D_opt_product), [C, A, B, alpha, beta], source=PRODUCT,
     description=f"D_opt under N D = C; equals compute_optimal_tokens at 6 C for {_SAME}",
+    derivation=_lagrangian_record(PRODUCT_CONSTRAINT, "its D, written in log space"),
 )
 register(
     "scaling.product_constraint_tokens_per_param", log_space(sp.cancel(D_opt_product / N_opt_product)),
     [C, A, B, alpha, beta], source=PRODUCT,
     description="D_opt/N_opt under N D = C: 6^(b-a) times the FLOP-constraint ratio at the same C",
+    derivation=Derivation("composition", from_formulas=("scaling.product_constraint_tokens",
+                                                        "scaling.product_constraint_params"), note="their ratio"),
 )
 
 _store.save()

@@ -20,7 +20,7 @@ import sympy as sp
 from derivations.cache import Derivations
 from derivations.roots import unique_solution
 from theory.functions import log_space, power_of_sum
-from theory.registry import register
+from theory.registry import Derivation, register
 from theory.scaling import (
     KAPLAN,
     L,
@@ -63,9 +63,14 @@ def _exponent_in_compute(name: str, expr: sp.Expr) -> sp.Expr:
 
 
 frontier_loss_exponent = _store("loss_exponent", lambda: sp.simplify(-1 / (L * _log_slope(frontier_compute))))
+_FRONTIER_FITS = ("scaling.kaplan_steps_loss", "scaling.kaplan_critical_batch")
+_FRONTIER_NOTE = ("along the frontier C_min(L) = 6 N B_crit(L) S_min(N, L) at the N solving d log C_min/dN = 0, "
+                  "with S_min(N, L) solved from L(N, S_min) = L; both sides parameterized by L")
+_d_log_compute = sp.Derivative(sp.log(frontier_compute), L)
 register(
     "scaling.kaplan_frontier_loss_exponent", frontier_loss_exponent, [alpha_S, alpha_B, alpha_N], source=DERIVED,
     description="alpha_C in L ~ C_min^-alpha_C along the derived frontier (Kaplan's min_compute_exponent)",
+    derivation=Derivation("derivative", -1 / (L * _d_log_compute), from_formulas=_FRONTIER_FITS, note=_FRONTIER_NOTE),
 )
 _FRONTIER = {"params": (frontier_params, "N_opt", "alpha_N"), "batch": (critical_batch, "B_crit", "alpha_B"),
              "steps": (frontier_steps, "S_min", "alpha_S")}
@@ -73,6 +78,8 @@ for _kind, (_expr, _quantity, _own) in _FRONTIER.items():
     register(
         f"scaling.kaplan_frontier_{_kind}_exponent", _exponent_in_compute(_kind, _expr), [alpha_S, alpha_B, alpha_N],
         source=DERIVED, description=f"{_quantity} ~ C_min^(alpha_C/{_own}) along the compute-efficient frontier",
+        derivation=Derivation("derivative", sp.Derivative(sp.log(_expr), L) / _d_log_compute,
+                              from_formulas=_FRONTIER_FITS, note=_FRONTIER_NOTE),
     )
 
 
@@ -95,6 +102,8 @@ overfitting = _base_ratio**_power - 1
 register(
     "scaling.kaplan_overfitting", power_of_sum(overfitting), _parameters(overfitting, N, D),
     source=OVERFIT, description="delta L = L(N, D)/L(N, inf) - 1: relative excess loss from finite data",
+    derivation=Derivation("limit", sp.Limit(_base, D, sp.oo), from_formulas=("scaling.kaplan_loss",),
+                          note="L(N, inf) is this limit of the joint form's base to the power alpha_D"),
 )
 _x = sp.Symbol("x", positive=True)
 
@@ -111,6 +120,8 @@ register(
     "scaling.kaplan_data_to_avoid_overfitting", log_space(power_of_sum(data_for_overfitting)),
     _parameters(data_for_overfitting, N, delta), source=OVERFIT,
     description="tokens D at which delta L equals delta; D ~ N^(alpha_N/alpha_D) (5e3 N^0.74 at delta = 0.02)",
+    derivation=Derivation("solve", sp.Eq(overfitting, delta), D, from_formulas=("scaling.kaplan_overfitting",),
+                          note="in two steps, (1 + x)^alpha_D - 1 = delta for x, then x(D) = x for D"),
 )
 _excess = sp.Symbol("excess", positive=True)  # L(N, D) - L(N, inf), kept whole while solving
 # L(N, D) - L(N, inf) = L(N, inf) delta L by the definition of delta L: a product, with no difference to cancel.
@@ -123,6 +134,10 @@ register(
     _parameters(early_stopping_steps, N, D),
     source=f"{KAPLAN}, §5.3 (derived here from Eqs. (1.5) and (1.6))",
     description="S_c/(L(N, D) - L(N, inf))^(1/alpha_S): steps before finite data stops the loss falling",
+    derivation=Derivation("solve", sp.Eq(kaplan_steps_loss - kaplan_params_loss, _excess), S_min,
+                          from_formulas=("scaling.kaplan_steps_loss", "scaling.kaplan_params_loss",
+                                         "scaling.kaplan_overfitting"),
+                          note="then the excess L(N, D) - L(N, inf) written as L(N, inf) delta L"),
 )
 
 _store.save()

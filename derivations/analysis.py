@@ -1,0 +1,490 @@
+"""What any :class:`theory.dynamics.Model` does in the long run, derived from its gradient flow.
+
+The analysis works in one variable per solver coordinate: for a log coordinate u (the state depends on
+it through exp(u) only, as log margins do) the variable is the circuit's *size* x = exp(u), whose flow
+is x * du/dt and which may vanish (a circuit that is absent); any other coordinate is its own variable.
+A variable whose flow vanishes identically where the variable does is a *circuit*, with a per-capita
+growth rate (du/dt for a log coordinate). From the flow in these variables:
+
+* fixed points, solved by SymPy for all solutions, in unconstrained real symbols so that no assumption
+  hides the boundary points where a circuit is absent; each with its Jacobian eigenvalues and the
+  conditions on the parameters under which every eigenvalue's real part is negative (one condition per
+  real eigenvalue, else the Routh-Hurwitz conditions), reduced under the symbols' assumptions;
+* invasion rates: the per-capita growth rate of each absent circuit at each fixed point (its sign says
+  whether the circuit can invade, hence which circuit wins);
+* critical boundaries: an invasion rate = 0 solved for a chosen parameter (the unique-root guard of
+  :func:`derivations.roots.unique_solution`);
+* conserved quantities where a candidate verifies symbolically: a Lotka-Volterra first integral for each
+  pair of log coordinates, a balance law c_i^2/rate_i - c_j^2/rate_j for each pair of other coordinates.
+
+With parameter ``values``, a flow that SymPy cannot solve is solved numerically at those values instead.
+Symbolic results go through the disk cache, keyed by the model's content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from derivations.cache import Derivations
+from derivations.flow import coordinate_flow
+from derivations.roots import unique_solution
+from theory.dynamics import Model
+from theory.symbols import t as time_symbol
+
+SOLVE_SECONDS = 8.0  # a system SymPy has not solved by then it will not solve in any useful time
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """A fixed point: where it is (``location``: analysis variable -> value; ``state``: the model's state),
+    the circuits absent there, the Jacobian eigenvalues and the conditions under which it is stable."""
+
+    label: str
+    location: dict[sp.Symbol, sp.Expr]
+    state: dict[sp.Symbol, sp.Expr]
+    absent: tuple[str, ...]
+    eigenvalues: tuple[sp.Expr, ...]
+    stable_when: tuple[sp.Basic, ...]
+
+
+@dataclass(frozen=True)
+class Invasion:
+    """The per-capita growth rate of ``circuit``, absent at the fixed point labelled ``at``."""
+
+    at: str
+    circuit: str
+    rate: sp.Expr
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The value of a parameter at which ``circuit``'s invasion rate at fixed point ``at`` vanishes."""
+
+    at: str
+    circuit: str
+    expr: sp.Expr
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything :func:`analyse` derives for one model (``numeric``: fixed points found at given values)."""
+
+    model: Model
+    variables: tuple[sp.Symbol, ...]
+    logarithmic: tuple[bool, ...]  # variable i is exp(coordinate i), else the coordinate itself
+    flow: dict[sp.Symbol, sp.Expr]
+    field: tuple[sp.Expr, ...]
+    rates: dict[str, sp.Expr]
+    fixed_points: tuple[FixedPoint, ...]
+    invasion_rates: tuple[Invasion, ...]
+    conserved: tuple[sp.Expr, ...]
+    numeric: bool = False
+
+    def point(self, label: str) -> FixedPoint:
+        for fp in self.fixed_points:
+            if fp.label == label:
+                return fp
+        raise KeyError(f"no fixed point labelled {label!r}; have {', '.join(p.label for p in self.fixed_points)}")
+
+
+# --- the variables of the analysis -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Frame:
+    coordinates: tuple[sp.Symbol, ...]
+    variables: tuple[sp.Symbol, ...]
+    to_variables: dict[sp.Expr, sp.Symbol]  # exp(u) -> x for log coordinates, u -> v otherwise
+    logarithmic: tuple[bool, ...]
+    field: tuple[sp.Expr, ...]
+    rates: dict[int, sp.Expr]  # variable index -> per-capita growth rate
+
+
+def _is_logarithmic(model: Model, u: sp.Symbol, flow: tuple[sp.Expr, ...], x: sp.Symbol) -> bool:
+    """Whether the model depends on ``u`` through exp(u) alone (then exp(u) is a size that may vanish)."""
+    exprs = (*model.to_state, *flow)
+    return any(u in e.free_symbols for e in model.to_state) and all(
+        u not in sp.sympify(e).subs(sp.exp(u), x).free_symbols for e in exprs)
+
+
+@cache
+def _frame(model: Model) -> _Frame:
+    flow = coordinate_flow(model)
+    variables, subs, logarithmic, field, rates = [], {}, [], [], {}
+    for u in model.coordinates:
+        size = sp.Symbol(f"exp_{u.name}", real=True)
+        log = _is_logarithmic(model, u, flow, size)
+        # Solve in unconstrained symbols: an assumption such as positive=True would hide zero solutions.
+        variables.append(size if log else sp.Symbol(f"{u.name}_free", real=True))
+        subs[sp.exp(u) if log else u] = variables[-1]
+        logarithmic.append(log)
+    for i, e in enumerate(flow):
+        e = sp.expand(e.subs(subs))
+        v = variables[i]
+        if logarithmic[i]:
+            rates[i] = e
+            field.append(v * e)
+        else:
+            field.append(e)
+            if sp.simplify(e.subs(v, 0)) == 0:
+                rates[i] = sp.cancel(e / v)
+    return _Frame(tuple(model.coordinates), tuple(variables), subs, tuple(logarithmic), tuple(field), rates)
+
+
+def _circuit_names(model: Model) -> tuple[str, ...]:
+    """A circuit is named after the state variable its coordinate stands for."""
+    return tuple(s.name for s in model.state)
+
+
+# --- time limits on SymPy ------------------------------------------------------------------------------------
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt SymPy after ``seconds`` (main thread only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(*_: object) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# --- stability conditions ------------------------------------------------------------------------------------
+def _balanced(rest: sp.Expr, positive: bool) -> sp.Basic:
+    """``rest > 0`` (or ``< 0``) written with positive-coefficient terms on either side: c_g < D c_m."""
+    terms = sp.Add.make_args(rest)
+    minus = sp.Add(*[-a for a in terms if a.could_extract_minus_sign()])
+    plus = sp.Add(*[a for a in terms if not a.could_extract_minus_sign()])
+    return sp.Lt(minus, plus) if positive else sp.Lt(plus, minus)
+
+
+def sign_conditions(expr: sp.Expr, positive: bool) -> list[sp.Basic]:
+    """Conditions on the parameters equivalent to ``expr > 0`` (``positive``) or ``expr < 0``, with every
+    factor whose sign the symbols' assumptions decide dropped or turned into its own condition."""
+    coeff, factors = sp.factor(expr).as_coeff_mul()
+    want = positive if coeff >= 0 else not positive
+    if coeff == 0:
+        return [sp.false]
+    conditions, rest = [], sp.Integer(1)
+    for f in factors:
+        if f.is_positive:
+            continue
+        if f.is_negative:
+            want = not want
+        elif f.is_Pow and f.exp.is_even and f.base.is_real:
+            conditions.append(sp.Ne(f.base, 0))
+        elif f.is_nonnegative:
+            conditions.append(sp.Gt(f, 0))
+        elif f.is_nonpositive:
+            want = not want
+            conditions.append(sp.Lt(f, 0))
+        else:
+            rest *= f
+    if rest != 1:
+        conditions.append(_balanced(rest, want) if rest.is_Add else (sp.Gt(rest, 0) if want else sp.Lt(rest, 0)))
+    elif not want:
+        return [sp.false]
+    if any(c == sp.false for c in conditions):
+        return [sp.false]
+    return list(dict.fromkeys(c for c in conditions if c != sp.true))
+
+
+def _surely_real(e: sp.Expr) -> bool:
+    if e.is_real:
+        return True
+    if e.has(sp.I) or e.is_real is False:
+        return False
+    # No root of something that might be negative: then real symbols give a real value.
+    return all(p.exp.is_integer or p.base.is_nonnegative for p in e.atoms(sp.Pow))
+
+
+def _hurwitz_conditions(jacobian: sp.Matrix) -> list[sp.Basic]:
+    """Every eigenvalue has a negative real part iff (Lienard-Chipart, the Routh-Hurwitz criterion with half the
+    determinants) the characteristic polynomial's coefficients a_n, a_(n-2), ... and the Hurwitz determinants
+    D_(n-1), D_(n-3), ... are all positive."""
+    coeffs = jacobian.charpoly().all_coeffs()  # leading coefficient 1
+    n = len(coeffs) - 1
+
+    def a(k: int) -> sp.Expr:
+        return coeffs[k] if 0 <= k <= n else sp.Integer(0)
+
+    hurwitz = sp.Matrix(n, n, lambda i, j: a(2 * (j + 1) - (i + 1)))
+    positive = [a(k) for k in range(n, 0, -2)] + [hurwitz[:k, :k].det() for k in range(n - 1, 0, -2)]
+    return list(dict.fromkeys(c for e in positive for c in sign_conditions(sp.factor(e), positive=True)))
+
+
+def stability_conditions(jacobian: sp.Matrix, eigenvalues: tuple[sp.Expr, ...] | None) -> list[sp.Basic]:
+    """Conditions for every eigenvalue's real part to be negative."""
+    if eigenvalues is not None and len(eigenvalues) == jacobian.shape[0] and all(map(_surely_real, eigenvalues)):
+        conditions = [c for e in eigenvalues for c in sign_conditions(e, positive=False)]
+    else:
+        conditions = _hurwitz_conditions(jacobian)
+    if sp.false in conditions:
+        return [sp.false]
+    return list(dict.fromkeys(conditions))
+
+
+# --- fixed points ---------------------------------------------------------------------------------------------
+def _labels(frame: _Frame, names: tuple[str, ...], locations: list[tuple[sp.Expr, ...]]) -> list[str]:
+    labels = []
+    for loc in locations:
+        present = [names[i] for i in frame.rates if loc[i] != 0]
+        label = "+".join(present) if present else ("origin" if frame.rates else "fixed point")
+        count = sum(1 for other in labels if other.split(" #")[0] == label)
+        labels.append(label if count == 0 else f"{label} #{count + 1}")
+    return labels
+
+
+def _feasible(frame: _Frame, location: tuple[sp.Expr, ...]) -> bool:
+    """Not provably outside the state space: real, and no circuit size provably negative."""
+    return not any(v.is_real is False or (log and v.is_negative) for v, log in zip(location, frame.logarithmic))
+
+
+def _solve_symbolic(frame: _Frame) -> list[tuple[sp.Expr, ...]]:
+    with _time_limit(SOLVE_SECONDS):
+        solutions = sp.solve(list(frame.field), list(frame.variables), dict=True)
+    locations = [tuple(sp.simplify(s.get(v, v)) for v in frame.variables) for s in solutions]
+    return [loc for loc in locations if _feasible(frame, loc)]
+
+
+def _eigen(jacobian: sp.Matrix) -> tuple[sp.Expr, ...] | None:
+    try:
+        with _time_limit(SOLVE_SECONDS):
+            return tuple(sp.factor(e) for e in jacobian.eigenvals(multiple=True))
+    except (_Timeout, sp.MatrixError, NotImplementedError):
+        return None
+
+
+def _symbolic(model: Model) -> dict:
+    """The symbolic part of the analysis as a JSON-storable tree (see :mod:`derivations.cache`)."""
+    frame = _frame(model)
+    conserved = _conserved(model, frame)
+    try:
+        locations = _solve_symbolic(frame)
+    except _Timeout:
+        return {"failed": f"SymPy did not solve the fixed-point equations within {SOLVE_SECONDS:g} s",
+                "conserved": conserved}
+    except NotImplementedError:
+        return {"failed": "SymPy cannot solve the fixed-point equations", "conserved": conserved}
+    if not locations:
+        return {"failed": "SymPy found no fixed point", "conserved": conserved}
+    jacobian = sp.Matrix(frame.field).jacobian(frame.variables)
+    points = []
+    for loc in locations:
+        at = sp.Matrix(jacobian.subs(dict(zip(frame.variables, loc))))
+        at = at.applyfunc(sp.factor)
+        eigenvalues = _eigen(at)
+        points.append((loc, eigenvalues or (), tuple(stability_conditions(at, eigenvalues))))
+    return {"points": points, "conserved": conserved}
+
+
+# --- conserved quantities -------------------------------------------------------------------------------------
+def _rate_of_change(model: Model, frame: _Frame, quantity: sp.Expr) -> sp.Expr:
+    """d quantity/dt along the flow, in the analysis variables."""
+    flow = coordinate_flow(model)
+    total = sp.diff(quantity, time_symbol) + sum(sp.diff(quantity, u) * e for u, e in zip(frame.coordinates, flow))
+    return sp.cancel(sp.expand(total.subs(frame.to_variables)))
+
+
+def _candidates(model: Model, frame: _Frame) -> Iterator[sp.Expr]:
+    pairs = itertools.combinations(range(len(frame.variables)), 2)
+    for i, j in pairs:
+        u_i, u_j = frame.coordinates[i], frame.coordinates[j]
+        if frame.logarithmic[i] and frame.logarithmic[j]:
+            # ln x_j - k ln x_i drifts at a constant speed when both log-rates are affine in one shared quantity.
+            r_i, r_j = frame.rates[i], frame.rates[j]
+            slopes = [(sp.diff(r_i, v), sp.diff(r_j, v)) for v in frame.variables if sp.diff(r_i, v) != 0]
+            if not slopes:
+                continue
+            k = sp.cancel(slopes[0][1] / slopes[0][0])
+            drift = sp.expand(r_j - k * r_i)
+            if not (k.free_symbols | drift.free_symbols) & set(frame.variables):
+                yield u_j - k * u_i - drift * time_symbol
+        elif not (frame.logarithmic[i] or frame.logarithmic[j]):
+            yield u_i**2 / model.rates[i] - u_j**2 / model.rates[j]
+
+
+def _conserved(model: Model, frame: _Frame) -> list[sp.Expr]:
+    found = []
+    for candidate in _candidates(model, frame):
+        try:
+            with _time_limit(SOLVE_SECONDS):
+                if _rate_of_change(model, frame, candidate) == 0:
+                    found.append(candidate)
+        except _Timeout:
+            continue
+    return found
+
+
+# --- the cache ------------------------------------------------------------------------------------------------
+_store = Derivations(__name__)
+
+
+def _key(model: Model) -> str:
+    """A model's content (not its name): a user editing the file gets a fresh analysis."""
+    parts = (model.state, model.params, model.objective, model.rates, model.coordinates, model.to_state,
+             tuple(sorted(model.intermediates.items(), key=str)))
+    return f"{model.name}-{hashlib.sha256(sp.srepr(parts).encode()).hexdigest()[:16]}"
+
+
+@cache
+def _symbolic_cached(model: Model) -> dict:
+    tree = _store(_key(model), lambda: _symbolic(model))
+    _store.save()
+    return tree
+
+
+# --- numeric fallback -----------------------------------------------------------------------------------------
+def _restricted(f, n: int, free: list[int]):
+    """The flow's components ``free`` as a function of those variables, the others held at 0."""
+
+    def residual(z: np.ndarray) -> np.ndarray:
+        x = np.zeros(n)
+        x[free] = z
+        return np.asarray(f(*x), dtype=float)[free]
+
+    return residual
+
+
+def _numeric_points(model: Model, frame: _Frame, params: dict[sp.Symbol, float]) -> list[tuple]:
+    """Fixed points at the given parameter values: for every set of absent circuits, the others solved by
+    scipy from several starts (+-1 and log-spread seeds of either sign); duplicates merged."""
+    from scipy.optimize import root
+
+    from derivations.compile import compile_expr
+
+    field = [e.subs(params) for e in frame.field]
+    jacobian = sp.Matrix(field).jacobian(frame.variables)
+    f = compile_expr(frame.variables, field)
+    jac = compile_expr(frame.variables, sp.ImmutableMatrix(jacobian))
+    n = len(frame.variables)
+    rng = np.random.default_rng(0)
+    # Sizes are >= 0; other variables may have either sign.
+    signs = np.where(frame.logarithmic, 1.0, rng.choice([-1.0, 1.0], size=(8, n)))
+    starts = [np.ones(n), np.where(frame.logarithmic, 1.0, -1.0), *(signs * 10.0 ** rng.uniform(-3, 1, size=(8, n)))]
+    found: list[np.ndarray] = []
+    circuits = list(frame.rates)
+    for k in range(len(circuits) + 1):
+        for absent in itertools.combinations(circuits, k):
+            free = [i for i in range(n) if i not in absent]
+            residual = _restricted(f, n, free)
+            for start in starts:
+                with np.errstate(all="ignore"):
+                    sol = root(residual, start[free], method="hybr") if free else None
+                x = np.zeros(n)
+                if sol is not None:
+                    if not sol.success or not np.all(np.isfinite(sol.x)):
+                        continue
+                    x[free] = sol.x
+                if np.abs(np.asarray(f(*x), float)).max() > 1e-9 * (1 + np.abs(x).max()):
+                    continue
+                if any(x[i] < -1e-12 for i in range(n) if frame.logarithmic[i]):
+                    continue
+                if not any(np.allclose(x, y, rtol=1e-6, atol=1e-12) for y in found):
+                    found.append(x)
+    points = []
+    for x in found:
+        eigen = np.linalg.eigvals(np.asarray(jac(*x), dtype=float).reshape(n, n))
+        loc = tuple(sp.Float(v) for v in x)
+        points.append((loc, tuple(sp.Float(e.real) if abs(e.imag) < 1e-14 else sp.sympify(complex(e))
+                                   for e in eigen), (sp.true if np.max(eigen.real) < 0 else sp.false,)))
+    return points
+
+
+# --- the analysis ---------------------------------------------------------------------------------------------
+def analyse(model: Model, values: Mapping[str, float] | None = None) -> Analysis:
+    """The fixed points, their stability, invasion rates and conserved quantities of ``model``'s flow.
+
+    Solved symbolically where SymPy can; otherwise, if parameter ``values`` are given (by name; defaults
+    from the model), numerically at those values; otherwise a ``ValueError`` says SymPy found none.
+    """
+    frame = _frame(model)
+    tree = _symbolic_cached(model)
+    numeric = "failed" in tree
+    if numeric and values is None:
+        raise ValueError(f"model {model.name}: {tree['failed']}; give parameter values to find them numerically")
+    params = {}
+    if numeric:
+        from derivations.simulate import resolve_values
+
+        resolved = resolve_values(model, values)
+        params = {s: resolved[s] for s in model.params}
+    points = _numeric_points(model, frame, params) if numeric else tree["points"]
+    if not points:
+        raise ValueError(f"model {model.name}: no fixed point found at the given values")
+    names = _circuit_names(model)
+    labels = _labels(frame, names, [p[0] for p in points])
+    to_state = [sp.sympify(e).subs(frame.to_variables).subs(params) for e in model.to_state]
+    fixed, invasions = [], []
+    for label, (loc, eigenvalues, stable) in zip(labels, points):
+        location = dict(zip(frame.variables, loc))
+        absent = tuple(names[i] for i in frame.rates if loc[i] == 0)
+        state = {s: _state_value(e, location) for s, e in zip(model.state, to_state)}
+        fixed.append(FixedPoint(label, location, state, absent, tuple(eigenvalues), tuple(stable)))
+        for i in frame.rates:
+            if loc[i] == 0:
+                invasions.append(Invasion(label, names[i], sp.factor(frame.rates[i].subs(location).subs(params))))
+    return Analysis(
+        model=model, variables=frame.variables, logarithmic=frame.logarithmic,
+        flow=dict(zip(model.coordinates, coordinate_flow(model))),
+        field=frame.field, rates={names[i]: r for i, r in frame.rates.items()}, fixed_points=tuple(fixed),
+        invasion_rates=tuple(invasions), conserved=tuple(tree.get("conserved", ())), numeric=numeric,
+    )
+
+
+def _state_value(expr: sp.Expr, location: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    value = expr.subs(location)
+    return value if value.is_Float else sp.simplify(value)
+
+
+def critical_boundaries(analysis: Analysis, symbol: sp.Symbol) -> list[Boundary]:
+    """Every distinct value of ``symbol`` at which an invasion rate vanishes, at the fixed points where some
+    circuit is present (at the origin the rates decide whether training starts, not who wins). A rate
+    whose zero in ``symbol`` is not unique raises ``ValueError`` listing its roots."""
+    found: list[Boundary] = []
+    for inv in analysis.invasion_rates:
+        if inv.at.startswith("origin") or symbol not in inv.rate.free_symbols:
+            continue
+        roots = sp.solve(inv.rate, symbol)
+        if not roots:
+            continue
+        try:
+            # One root, or one among several that SymPy proves positive (other branches then do not apply).
+            root = unique_solution(inv.rate, symbol, positive=len(roots) > 1)
+        except ArithmeticError:
+            raise ValueError(f"the invasion rate of {inv.circuit} at {inv.at} vanishes at several values of "
+                             f"{symbol}: {', '.join(map(str, roots))}") from None
+        if not any(sp.simplify(root - b.expr) == 0 for b in found):
+            found.append(Boundary(inv.at, inv.circuit, root))
+    return found
+
+
+def critical_value(analysis: Analysis, symbol: sp.Symbol) -> sp.Expr:
+    """The one value of ``symbol`` at which the winner changes (see :func:`critical_boundaries`);
+    ``ValueError`` if there is none or more than one."""
+    found = critical_boundaries(analysis, symbol)
+    if not found:
+        raise ValueError(f"no invasion rate of model {analysis.model.name} vanishes at a value of {symbol}")
+    if len(found) > 1:
+        listed = "; ".join(f"{b.expr} ({b.circuit} at {b.at})" for b in found)
+        raise ValueError(f"{symbol} has several critical values: {listed}")
+    return found[0].expr

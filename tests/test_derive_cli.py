@@ -1,0 +1,127 @@
+"""``circuitcomp derive`` and ``circuitcomp simulate FILE.py``: a user's model file, its JSON, and bad input as
+exit code 2 with one line."""
+
+import json
+
+import pytest
+import sympy as sp
+
+from derivations.cli import main
+
+POWER_LAW = '''
+import sympy as sp
+from theory.dynamics import Model
+# The package declares D, lam, c_m, ... with other assumptions: these are the file's own symbols.
+theta_m, theta_g = sp.symbols("theta_m theta_g", positive=True)
+a, b = sp.symbols("a b", real=True)
+y, c_m, c_g, D, lam, gamma = sp.symbols("y c_m c_g D lam gamma", positive=True)
+z_m, z_g = theta_m**2 / (c_m * D**gamma), theta_g**2 / c_g
+POWER = Model(name="power_law", state=(theta_m, theta_g), params=(y, c_m, c_g, D, lam, gamma),
+    objective=(y - z_m - z_g) ** 2 / 2 + lam / 2 * (theta_m**2 + theta_g**2), rates=(1, sp.Rational(1, 2)),
+    coordinates=(a, b), to_state=(sp.sqrt(c_m * D**gamma) * sp.exp(a / 2), sp.sqrt(c_g) * sp.exp(b / 2)),
+    observables={"train_margin": z_m + z_g, "test_margin": z_g},
+    defaults={y: 1.0, c_m: 0.1, c_g: 5.0, D: 10.0, lam: 0.02, gamma: 1.5},
+    initial={a: sp.log(sp.Rational(1, 100)), b: sp.log(sp.Rational(1, 10**6))})
+'''
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("user") / "power_law.py"
+    path.write_text(POWER_LAW)
+    return str(path)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _expressions(node):
+    if isinstance(node, dict) and set(node) == {"expr", "latex"}:
+        yield node["expr"]
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _expressions(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _expressions(value)
+
+
+def test_derive_json_gives_the_critical_size_and_parses_back(model_file, capsys):
+    code, out, _ = run(capsys, "derive", model_file, "--solve-for", "D", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert list(result) == ["model", "flow", "fixed_points", "invasion_rates", "critical"]
+    assert set(result["fixed_points"][0]) >= {"state", "eigenvalues", "stable_when"}
+    names = {s: sp.Symbol(s, positive=True) for s in ("y", "c_m", "c_g", "D", "lam", "gamma", "theta_m", "theta_g")}
+    critical = sp.sympify(result["critical"]["D"]["expr"], locals=names)
+    assert sp.simplify(critical - (names["c_g"] / names["c_m"]) ** (1 / names["gamma"])) == 0
+    names |= {s: sp.Symbol(s, real=True) for s in ("a", "b")}
+    for text in _expressions(result):  # every expression is a string SymPy reads back with the model's symbols
+        assert not sp.sympify(text, locals=names).free_symbols - set(names.values())
+
+
+def test_derive_text_is_readable(model_file, capsys):
+    code, out, _ = run(capsys, "derive", model_file)
+    assert code == 0
+    assert "stable when: c_g < D**gamma*c_m" in out and "theta_m at theta_g" in out
+    assert "conserved along the flow" in out
+
+
+def test_simulate_a_model_file_with_events(model_file, capsys, tmp_path):
+    trajectory = tmp_path / "run.csv"
+    code, out, _ = run(capsys, "simulate", f"{model_file}:POWER", "D=30", "horizon=20000", "--event",
+                       "grok=test_margin>0.5", "--event", "never=train_margin<0", "--json", "--out", str(trajectory))
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) == {"model", "final", "events", "settings"}
+    # D = 30 > D_crit = 50^(2/3) = 13.6: the generalizer wins, with margin y - lam c_g / 2 = 0.95.
+    assert result["final"]["test_margin"] == pytest.approx(0.95, abs=1e-6)
+    assert result["events"]["grok"] > 0 and result["events"]["never"] is None
+    assert result["settings"]["D"] == 30.0 and result["settings"]["horizon"] == 20000.0
+    assert trajectory.read_text().startswith("t,train_margin,test_margin")
+
+
+BAD_FILES = {
+    "raises.py": ("raise RuntimeError('boom')", "does not load: RuntimeError: boom"),
+    "syntax.py": ("def (", "does not load: SyntaxError"),
+    "empty.py": ("x = 1", "defines no theory.dynamics.Model"),
+    "two.py": (POWER_LAW + "OTHER = POWER.__class__(**{**POWER.__dict__, 'name': 'other'})", "several models"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_exit_2_in_one_line(name, capsys, tmp_path):
+    text, message = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_text(text)
+    for command in ("derive", "simulate"):
+        code, _, err = run(capsys, command, str(path))
+        assert code == 2 and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["derive", "{f}", "--solve-for", "nope"], "unknown symbol 'nope'"),
+    (["derive", "{f}", "--solve-for", "y"], "no invasion rate"),
+    (["derive", "{f}:NOPE"], "has no model 'NOPE'"),
+    (["derive", "/no/such/file.py"], "does not exist"),
+    (["simulate", "{f}", "gamma=-1"], "gamma must be in (0, inf)"),
+    (["simulate", "{f}", "horizon=0"], "horizon must be in (0, inf)"),
+    (["simulate", "{f}", "bogus=1"], "unknown parameter 'bogus'"),
+    (["simulate", "{f}", "--event", "x=nothing>1"], "unknown observable 'nothing'"),
+    (["simulate", "{f}", "--event", "x=test_margin"], "--event must look like"),
+    (["simulate", "{f}", "--out", "run.txt"], "unsupported file type"),
+])
+def test_bad_input_exits_2_in_one_line(argv, message, model_file, capsys):
+    code, _, err = run(capsys, *[a.format(f=model_file) for a in argv])
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_several_critical_values_are_refused(tmp_path, capsys):
+    # A memorizer whose cost c_m (D + gamma^2 / D) is lowest at D = gamma: it ties with the generalizer twice.
+    path = tmp_path / "twice.py"
+    path.write_text(POWER_LAW.replace("c_m * D**gamma", "c_m * (D + gamma**2 / D)"))
+    code, _, err = run(capsys, "derive", str(path), "--solve-for", "D")
+    assert code == 2 and "vanishes at several values of D" in err and err.count("\n") == 1
