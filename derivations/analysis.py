@@ -7,7 +7,8 @@ A variable whose flow vanishes identically where the variable does is a *circuit
 growth rate (du/dt for a log coordinate). From the flow in these variables:
 
 * fixed points, solved by SymPy for all solutions, in unconstrained real symbols so that no assumption
-  hides the boundary points where a circuit is absent; each with its Jacobian eigenvalues and the
+  hides the boundary points where a circuit is absent (when every variable is a circuit, one small system
+  per set of circuits present); each with its Jacobian eigenvalues and the
   conditions on the parameters under which every eigenvalue's real part is negative (one condition per
   real eigenvalue, else the Routh-Hurwitz conditions), reduced under the symbols' assumptions;
 * invasion rates: the per-capita growth rate of each absent circuit at each fixed point (its sign says
@@ -23,13 +24,13 @@ Symbolic results go through the disk cache, keyed by the model's content.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -41,10 +42,10 @@ from derivations.roots import unique_solution
 from theory.dynamics import Model
 from theory.symbols import t as time_symbol
 
-SOLVE_SECONDS = 8.0  # a system SymPy has not solved by then it will not solve in any useful time
+SOLVE_SECONDS = 8.0  # CPU seconds: a system SymPy has not solved by then it will not solve in any useful time
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class FixedPoint:
     """A fixed point: where it is (``location``: analysis variable -> value; ``state``: the model's state),
     the circuits absent there, the Jacobian eigenvalues and the conditions under which it is stable."""
@@ -57,7 +58,7 @@ class FixedPoint:
     stable_when: tuple[sp.Basic, ...]
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Invasion:
     """The per-capita growth rate of ``circuit``, absent at the fixed point labelled ``at``."""
 
@@ -66,7 +67,7 @@ class Invasion:
     rate: sp.Expr
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Boundary:
     """The value of a parameter at which ``circuit``'s invasion rate at fixed point ``at`` vanishes."""
 
@@ -75,7 +76,7 @@ class Boundary:
     expr: sp.Expr
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Analysis:
     """Everything :func:`analyse` derives for one model (``numeric``: fixed points found at given values)."""
 
@@ -98,7 +99,7 @@ class Analysis:
 
 
 # --- the variables of the analysis -----------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class _Frame:
     coordinates: tuple[sp.Symbol, ...]
     variables: tuple[sp.Symbol, ...]
@@ -151,7 +152,8 @@ class _Timeout(Exception):
 
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt SymPy after ``seconds`` (main thread only; elsewhere no limit)."""
+    """Interrupt SymPy after ``seconds`` of CPU time (so a busy machine does not change the outcome; main
+    thread only, elsewhere no limit)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -159,13 +161,13 @@ def _time_limit(seconds: float) -> Iterator[None]:
     def expire(*_: object) -> None:
         raise _Timeout
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 # --- stability conditions ------------------------------------------------------------------------------------
@@ -259,9 +261,33 @@ def _feasible(frame: _Frame, location: tuple[sp.Expr, ...]) -> bool:
     return not any(v.is_real is False or (log and v.is_negative) for v, log in zip(location, frame.logarithmic))
 
 
+def _by_support(frame: _Frame) -> list[dict[sp.Symbol, sp.Expr]]:
+    """Every variable a circuit (x_i r_i(x)): for each set S of circuits present, the others set to 0 and
+    r_i = 0 solved for the x_i in S. Small systems (linear for Lotka-Volterra rates) instead of one large
+    polynomial system; a support whose equations leave a variable free (a knife edge such as D = D_crit) or
+    put a present circuit at 0 (a smaller support's point) contributes nothing."""
+    n = len(frame.variables)
+    found = []
+    for k in range(n + 1):
+        for support in itertools.combinations(range(n), k):
+            absent = {frame.variables[j]: 0 for j in range(n) if j not in support}
+            unknowns = [frame.variables[i] for i in support]
+            if not unknowns:
+                found.append(absent)
+                continue
+            equations = [frame.rates[i].subs(absent) for i in support]
+            for sol in sp.solve(equations, unknowns, dict=True):
+                if all(v in sol and sol[v] != 0 for v in unknowns):
+                    found.append({**absent, **sol})
+    return found
+
+
 def _solve_symbolic(frame: _Frame) -> list[tuple[sp.Expr, ...]]:
     with _time_limit(SOLVE_SECONDS):
-        solutions = sp.solve(list(frame.field), list(frame.variables), dict=True)
+        if len(frame.rates) == len(frame.variables):
+            solutions = _by_support(frame)
+        else:
+            solutions = sp.solve(list(frame.field), list(frame.variables), dict=True)
     locations = [tuple(sp.simplify(s.get(v, v)) for v in frame.variables) for s in solutions]
     return [loc for loc in locations if _feasible(frame, loc)]
 
@@ -411,17 +437,31 @@ def _numeric_points(model: Model, frame: _Frame, params: dict[sp.Symbol, float])
 
 
 # --- the analysis ---------------------------------------------------------------------------------------------
+_ANALYSES: dict[str, Analysis] = {}  # symbolic analyses in this process, by model content
+
+
 def analyse(model: Model, values: Mapping[str, float] | None = None) -> Analysis:
     """The fixed points, their stability, invasion rates and conserved quantities of ``model``'s flow.
 
     Solved symbolically where SymPy can; otherwise, if parameter ``values`` are given (by name; defaults
     from the model), numerically at those values; otherwise a ``ValueError`` says SymPy found none.
     """
+    key = _key(model)
+    if key in _ANALYSES:  # the same model loaded again (a file read twice): nothing to redo
+        return dataclasses.replace(_ANALYSES[key], model=model)
+    result = _analyse(model, values)
+    if not result.numeric:
+        _ANALYSES[key] = result
+    return result
+
+
+def _analyse(model: Model, values: Mapping[str, float] | None) -> Analysis:
     frame = _frame(model)
     tree = _symbolic_cached(model)
     numeric = "failed" in tree
     if numeric and values is None:
-        raise ValueError(f"model {model.name}: {tree['failed']}; give parameter values to find them numerically")
+        raise ValueError(f"model {model.name}: {tree['failed']}; given parameter values, "
+                         "derivations.analysis.analyse(model, values) finds them numerically")
     params = {}
     if numeric:
         from derivations.simulate import resolve_values
@@ -456,32 +496,41 @@ def _state_value(expr: sp.Expr, location: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
     return value if value.is_Float else sp.simplify(value)
 
 
-def critical_boundaries(analysis: Analysis, symbol: sp.Symbol) -> list[Boundary]:
+def critical_boundaries(analysis: Analysis, symbol: sp.Symbol, at: str | None = None,
+                        circuit: str | None = None) -> list[Boundary]:
     """Every distinct value of ``symbol`` at which an invasion rate vanishes, at the fixed points where some
-    circuit is present (at the origin the rates decide whether training starts, not who wins). A rate
-    whose zero in ``symbol`` is not unique raises ``ValueError`` listing its roots."""
+    circuit is present (at the origin the rates decide whether training starts, not who wins); ``at`` and
+    ``circuit`` keep only the rates at that fixed point (label) or of that circuit. A rate with more than
+    one zero in ``symbol``'s domain raises ``ValueError`` listing them."""
     found: list[Boundary] = []
     for inv in analysis.invasion_rates:
         if inv.at.startswith("origin") or symbol not in inv.rate.free_symbols:
             continue
-        roots = sp.solve(inv.rate, symbol)
-        if not roots:
+        if at not in (None, inv.at) or circuit not in (None, inv.circuit):
             continue
         try:
-            # One root, or one among several that SymPy proves positive (other branches then do not apply).
-            root = unique_solution(inv.rate, symbol, positive=len(roots) > 1)
+            root = unique_solution(inv.rate, symbol)
         except ArithmeticError:
-            raise ValueError(f"the invasion rate of {inv.circuit} at {inv.at} vanishes at several values of "
-                             f"{symbol}: {', '.join(map(str, roots))}") from None
+            # Roots SymPy proves outside the symbol's domain (complex, or not positive for a positive symbol) do
+            # not count; any other second root makes the boundary ambiguous.
+            roots = [r for r in sp.solve(inv.rate, symbol)
+                     if r.is_real is not False and not (symbol.is_positive and r.is_positive is False)]
+            if not roots:
+                continue
+            if len(roots) > 1:
+                raise ValueError(f"the invasion rate of {inv.circuit} at {inv.at} vanishes at several values of "
+                                 f"{symbol}: {', '.join(map(str, roots))}") from None
+            root = roots[0]
         if not any(sp.simplify(root - b.expr) == 0 for b in found):
             found.append(Boundary(inv.at, inv.circuit, root))
     return found
 
 
-def critical_value(analysis: Analysis, symbol: sp.Symbol) -> sp.Expr:
-    """The one value of ``symbol`` at which the winner changes (see :func:`critical_boundaries`);
-    ``ValueError`` if there is none or more than one."""
-    found = critical_boundaries(analysis, symbol)
+def critical_value(analysis: Analysis, symbol: sp.Symbol, at: str | None = None, circuit: str | None = None
+                   ) -> sp.Expr:
+    """The one value of ``symbol`` at which the winner changes (see :func:`critical_boundaries`, whose
+    filters ``at`` and ``circuit`` it takes); ``ValueError`` if there is none or more than one."""
+    found = critical_boundaries(analysis, symbol, at, circuit)
     if not found:
         raise ValueError(f"no invasion rate of model {analysis.model.name} vanishes at a value of {symbol}")
     if len(found) > 1:

@@ -21,6 +21,7 @@ import ast
 import importlib.util
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 
 DEFAULT_OUT = Path("circuitcomp-report")
@@ -70,14 +71,12 @@ def records() -> list[dict]:
 # --- figures: a static scan of figures/*.py ----------------------------------------------------------------
 
 
-def _mentions(node: ast.AST, names: set[str]) -> tuple[set[str], set[str]]:
-    """The registered ``names`` spelled under ``node``, and the names it loads (to follow to module level).
-
-    An f-string counts when it spells its family prefix (``f"huang.crossing_{k}_size"``); each of its
-    holes may be any string constant under ``node`` (the loop values beside it), nothing else.
-    """
+def _scan(node: ast.AST) -> tuple[set[str], list[list[ast.expr]], set[str]]:
+    """String constants, f-strings that spell a family prefix (``f"huang.crossing_{k}_size"``), and names
+    loaded, in the body of ``node`` (the whole of a module-level assignment)."""
     constants, templates, loaded = set(), [], set()
-    for child in ast.walk(node):
+    body = node.body if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [node]
+    for child in (c for part in body for c in ast.walk(part)):
         if isinstance(child, ast.JoinedStr):
             head = child.values[0] if child.values else None
             if isinstance(head, ast.Constant) and "." in head.value:
@@ -86,13 +85,18 @@ def _mentions(node: ast.AST, names: set[str]) -> tuple[set[str], set[str]]:
             constants.add(child.value)
         elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
             loaded.add(child.id)
+    return constants, templates, loaded
+
+
+def _mentions(constants: set[str], templates: list[list[ast.expr]], names: frozenset[str]) -> set[str]:
+    """The registered ``names`` among ``constants``, or spelled by a template whose holes are ``constants``
+    (the loop values beside it), nothing else."""
     found = constants & names
-    if templates and constants:
-        hole = "(?:" + "|".join(sorted(map(re.escape, constants))) + ")"
-        for values in templates:
-            pattern = re.compile("".join(re.escape(v.value) if isinstance(v, ast.Constant) else hole for v in values))
-            found |= {n for n in names if pattern.fullmatch(n)}
-    return found, loaded
+    hole = "(?:" + "|".join(sorted(map(re.escape, constants))) + ")"
+    for values in templates:
+        pattern = re.compile("".join(re.escape(v.value) if isinstance(v, ast.Constant) else hole for v in values))
+        found |= {n for n in names if pattern.fullmatch(n)}
+    return found
 
 
 def _figure_name(decorator: ast.expr) -> str | None:
@@ -110,7 +114,8 @@ def _plot_of(decorator: ast.expr) -> str | None:
     return None
 
 
-def _module_uses(source: str, names: set[str]) -> dict[str, set[str]]:
+@cache  # a figure module is read once per process, however many reports are written
+def _module_uses(source: str, names: frozenset[str]) -> dict[str, set[str]]:
     """Figure name -> the registered ``names`` its functions and the module-level code they use mention."""
     tree = ast.parse(source)
     top: dict[str, list[ast.AST]] = {}  # module-level definitions and assignments, by the name they bind
@@ -131,32 +136,37 @@ def _module_uses(source: str, names: set[str]) -> dict[str, set[str]]:
                 for bound in ast.walk(target):
                     if isinstance(bound, ast.Name):
                         top.setdefault(bound.id, []).append(node)
+    scans: dict[int, tuple] = {}  # id(node) -> _scan(node): module-level helpers are shared between figures
     uses = {}
     for figure, nodes in figures.items():
-        found: set[str] = set()
+        constants, templates = set(), []
         pending, seen = list(nodes), set()
-        while pending:
+        while pending:  # the figure's functions and every module-level definition they refer to, transitively
             node = pending.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            body = node.body if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [node]
-            mentioned, loaded = _mentions(ast.Module(body=body, type_ignores=[]), names)
-            found |= mentioned
-            pending += [d for name in loaded for d in top.get(name, ())]
-        uses[figure] = found
+            if id(node) not in seen:
+                seen.add(id(node))
+                if id(node) not in scans:
+                    scans[id(node)] = _scan(node)
+                found, spelled, loaded = scans[id(node)]
+                constants |= found
+                templates += spelled
+                pending += [d for name in sorted(loaded) for d in top.get(name, ())]
+        uses[figure] = _mentions(constants, templates, names)
     return uses
 
 
 def figure_uses(names: Iterable[str]) -> dict[str, list[str]]:
     """Formula name -> the figures whose own code names it (sorted), from the figure modules' sources."""
-    names = set(names)
+    names = frozenset(names)
     spec = importlib.util.find_spec("figures")
     folders = list(spec.submodule_search_locations or ()) if spec else []
     by_formula: dict[str, set[str]] = {}
     for folder in folders:
         for path in sorted(Path(folder).glob("*.py")):
-            for figure, found in _module_uses(path.read_text(encoding="utf-8"), names).items():
+            source = path.read_text(encoding="utf-8")
+            if "@figure(" not in source:  # machinery, not figures: no need to parse it
+                continue
+            for figure, found in _module_uses(source, names).items():
                 for name in found:
                     by_formula.setdefault(name, set()).add(figure)
     return {name: sorted(figs) for name, figs in sorted(by_formula.items())}

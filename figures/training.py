@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.lines import Line2D
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from derivations.grokking.fit import (
     GrokkingFit,
@@ -106,7 +106,7 @@ def _limits(d: dict) -> tuple[float, float]:
 
 @training_delay_law.plot
 def _(d: dict) -> plt.Figure:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.8), layout="constrained")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     by_fraction = _colours(d["fractions"], "viridis")
     by_decay = _colours(d["decays"], "plasma")
     for f, (memorize, generalize) in zip(d["fractions"], d["vs_wd"]):
@@ -135,10 +135,12 @@ def _(d: dict) -> plt.Figure:
     right.set_title("delay vs training fraction")
     for ax, colour, what in ((left, by_fraction, "f"), (right, by_decay, "wd")):
         handles = [Line2D([], [], color=c, marker="o", ms=4, lw=1, label=f"{what} = {v:g}") for v, c in colour.items()]
-        handles.append(Line2D([], [], color="0.3", marker="^", mfc="none", ls="none",
-                              label="never within the run's steps (at the cap)"))
-        handles.append(Line2D([], [], color="0.3", lw=1, ls=":", label="model: no delay (time to memorize)"))
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize="small")
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize="small")
+    styles = [Line2D([], [], color="0.3", marker="o", ms=4, ls="none", label="measured: median, range over seeds"),
+              Line2D([], [], color="0.3", marker="^", mfc="none", ls="none", label="never within the run's steps"),
+              Line2D([], [], color="0.3", lw=1, label="fitted model"),
+              Line2D([], [], color="0.3", lw=1, ls=":", label="model without delay (time to memorize)")]
+    fig.legend(handles=styles, loc="outside lower center", ncol=4, fontsize="small")
     fig.suptitle("Real runs (points: median, bars: range over seeds) and the fitted two-circuit model (lines)")
     return fig
 
@@ -198,25 +200,42 @@ def training_vs_theory(fast: bool) -> dict:
             "factors": np.array([np.nan if v is None else v for v in factors], dtype=float)}
 
 
+def _log_ticks(ax: plt.Axes) -> None:
+    """Log axes spanning about a decade: ticks at 1, 2, 5 x 10^k written plainly, no crowded minor labels."""
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
+
+
 @training_vs_theory.plot
 def _(d: dict) -> plt.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.4), layout="constrained")
     for ax, event, title in zip(axes, ("t_memorize", "t_generalize"), ("memorization", "generalization")):
         measured, predicted = d[event], d[f"{event}_predicted"]
         ok = np.isfinite(measured) & np.isfinite(predicted)
-        for near, style in ((False, {}), (True, {"mfc": "none"})):
-            pick = ok & (d["near"] == near)
-            ax.plot(measured[pick], predicted[pick], "o", color="C0", ms=5, **style)
-        values = np.concatenate([measured[ok], predicted[ok]])
+        late = ~np.isfinite(measured) & np.isfinite(predicted)  # never within its steps: measured >= the cap
+        never = np.isfinite(measured) & ~np.isfinite(predicted)  # the model says never
+        values = np.concatenate([measured[ok], predicted[ok | late], d["steps"][late], measured[never]])
         lo, hi = values.min() / 2, values.max() * 2
+        for near, style in ((False, {}), (True, {"mfc": "none"})):
+            side = d["near"] == near
+            ax.plot(measured[ok & side], predicted[ok & side], "o", color="C0", ms=5, **style)
+            ax.plot(d["steps"][late & side], predicted[late & side], ">", color="C1", ms=6, **style)
+            ax.plot(measured[never & side], np.full(int(np.sum(never & side)), hi / 1.15), "^", color="C3", ms=6,
+                    **style)
         ax.plot([lo, hi], [lo, hi], color="0.4", lw=0.8, ls="--")
         ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), title=f"{title} (held-out runs)",
                xlabel="measured steps", ylabel="predicted steps (fit on the other half)")
-    near_median, near_worst, away_median, away_worst = (f"{v:.2g}" if math.isfinite(v) else "n/a" for v in d["factors"])
+        _log_ticks(ax)
+    near_median, near_worst, away_median, away_worst = (
+        f"{v:.2g}" if math.isfinite(v) else ("n/a" if math.isnan(v) else r"$\infty$") for v in d["factors"])
     handles = [Line2D([], [], color="C0", marker="o", ls="none", label=r"fraction $\geq 2 f_{\rm crit}$"),
                Line2D([], [], color="C0", marker="o", mfc="none", ls="none", label=r"fraction $< 2 f_{\rm crit}$"),
+               Line2D([], [], color="C1", marker=">", ls="none", label="never within its steps (at the cap)"),
+               Line2D([], [], color="C3", marker="^", ls="none", label="the model says never (at the top)"),
                Line2D([], [], color="0.4", lw=0.8, ls="--", label="identity: predicted = measured")]
     fig.legend(handles=handles, loc="outside lower center", ncol=3)
-    fig.suptitle(f"Held-out generalization times off by a factor {away_median} (median; worst {away_worst}) away from "
-                 f"{FCRIT}, {near_median} (worst {near_worst}) near it")
+    fig.suptitle(f"Held-out generalization times off by a factor {away_median} (median; worst {away_worst}) away "
+                 f"from {FCRIT}, {near_median} (worst {near_worst}) near it")
     return fig

@@ -60,6 +60,10 @@ class Claim:
             raise ClaimError(f"claim {self.id}: the body computed {bad} = NaN at {point_text(point)}")
         return bool(ok), values
 
+    def holds_at(self, point: Mapping[str, float]) -> tuple[bool, dict]:
+        """Whether the claim holds at ``point``, recomputed the way its check does (exactly, for a relation)."""
+        return self._evaluator(symbolic_statement(self.body, self.domain))(dict(point))
+
     def _evaluator(self, statement: tuple[sp.Basic, dict] | None) -> Callable[[dict], tuple[bool, dict]]:
         if statement is None:
             return self.evaluate

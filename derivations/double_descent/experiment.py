@@ -3,7 +3,7 @@
 Three axes (``axis=model|sample|epoch``):
 
 * model: min-norm (``lam = 0``) or ridge least squares on n Gaussian samples, p = 1 .. 3n features;
-* sample: the same at fixed p, n = 1 .. 3p (sample-wise double descent: more data can hurt);
+* sample: the same at fixed p, n = 1 .. 3p (sample-wise double descent; see claim double_descent.more_data_can_hurt);
 * epoch: gradient descent on two feature scales (Heckel-Yilmaz Fig. 2 scales, step 0.1), risk vs
   iteration k. The bump needs sigma2/n near Fig. 2's 0.1: e.g. ``n=100 sigma2=10`` (Fig. 2 itself is
   n = 10, sigma2 = 1, where the large-n closed form is only approximate).

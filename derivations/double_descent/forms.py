@@ -184,24 +184,25 @@ def _covariance_root() -> sp.Expr:
 covariance_root = _store("covariance_root", _covariance_root)
 _covariance_params = {"source": f"{HASTIE}, Thm 2 (general covariance), two-level spectrum",
                       "constraints": [(gamma > 1, "this form holds in the over-parameterized regime gamma > 1")],
-                      "domains": {w_b: Domain(0.0, 1.0, True, True)},
-                      "derivation": Derivation("solve", covariance_equation, x_c0,
-                                               note="the positive root of the self-consistent equation (its right-hand "
-                                                    "side falls from 1 to 0), put into the two-level form")}
+                      "domains": {w_b: Domain(0.0, 1.0, True, True)}}
+_COVARIANCE_ROOT = Derivation("solve", covariance_equation, x_c0,
+                              note="the positive root of the self-consistent equation (its right-hand side falls "
+                                   "from 1 to 0), put into the two-level form")
 register(
     "double_descent.covariance_bias", covariance_bias.subs(x_c0, covariance_root), [gamma, r2, s_a, s_b, w_b, v_b],
     description="min-norm bias for Sigma with eigenvalues s_a (fraction 1 - w) and s_b (fraction w), a fraction v "
-                "of ||beta||^2 on the s_b block", **_covariance_params,
+                "of ||beta||^2 on the s_b block", derivation=_COVARIANCE_ROOT, **_covariance_params,
 )
 register(
     "double_descent.covariance_variance", covariance_variance.subs(x_c0, covariance_root),
-    [gamma, sigma2, s_a, s_b, w_b], description="min-norm variance for the two-level covariance", **_covariance_params,
+    [gamma, sigma2, s_a, s_b, w_b], description="min-norm variance for the two-level covariance",
+    derivation=_COVARIANCE_ROOT, **_covariance_params,
 )
 register(
     "double_descent.covariance_risk", (covariance_bias + covariance_variance).subs(x_c0, covariance_root),
     [gamma, r2, sigma2, s_a, s_b, w_b, v_b],
     description="min-norm excess risk ||beta_hat - beta||_Sigma^2 for the two-level covariance (noise excluded)",
-    **_covariance_params,
+    derivation=_COVARIANCE_ROOT, **_covariance_params,
 )
 
 # --- sample-wise double descent ------------------------------------------------------------------------

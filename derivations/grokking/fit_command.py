@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"bootstrap refits for the intervals (default {BOOTSTRAP}; 0: none)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
     parser.add_argument("--predict", nargs="+", metavar="key=value",
-                        help="predict a new run: fraction=F weight_decay=W [lr=L] (lr: the runs' own if they share one)")
+                        help="predict a new run: fraction=F weight_decay=W [lr=L] (default lr: the runs' common one)")
     parser.add_argument("--hold-out", action="store_true",
                         help="fit on a checkerboard half of the (fraction, weight_decay) settings and report how "
                              "well it predicts the other half")
@@ -62,6 +62,22 @@ def _setting(predict: list[str] | None) -> dict[str, float] | None:
     return out
 
 
+def prediction(fit, samples, setting: dict[str, float], seed: int = 0) -> dict:
+    """Predicted times for a new run at ``setting`` (None where the fitted model says never) and the 95% interval
+    of its t_generalize: the bootstrap refits ``samples`` (or the fit alone) with the fitted scatter."""
+    from derivations.grokking import fit as model
+
+    tm, tg = (float(t) for t in model.predict(fit.x, setting["fraction"], setting["weight_decay"], setting["lr"]))
+    rows = samples if samples is not None else fit.x[None]
+    return {
+        **setting,
+        "t_memorize": tm if math.isfinite(tm) else None,
+        "t_generalize": tg if math.isfinite(tg) else None,
+        "t_generalize_interval": model.prediction_interval(rows, setting["fraction"], setting["weight_decay"],
+                                                           setting["lr"], seed),
+    }
+
+
 def handler(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -92,15 +108,7 @@ def handler(args: argparse.Namespace) -> int:
                               "errors": model.prediction_errors(held_out, fit),
                               "runs": model.summary(held_out, fit)["runs"]}
     if setting is not None:
-        tm, tg = (float(t) for t in model.predict(fit.x, setting["fraction"], setting["weight_decay"], setting["lr"]))
-        rows = samples if samples is not None else fit.x[None]
-        result["prediction"] = {
-            **setting,
-            "t_memorize": tm if math.isfinite(tm) else None,
-            "t_generalize": tg if math.isfinite(tg) else None,
-            "t_generalize_interval": model.prediction_interval(rows, setting["fraction"], setting["weight_decay"],
-                                                               setting["lr"], args.seed),
-        }
+        result["prediction"] = prediction(fit, samples, setting, args.seed)
     if args.json:
         print(dumps(result))
     else:
@@ -121,8 +129,9 @@ def _print(result: dict) -> None:
         print(f"  {name:>18} = {c['value']:<10.4g}{band}  ({c['meaning']})")
     print("  row  fraction  weight_decay  t_memorize (predicted)  t_generalize (predicted)")
     for r in result["runs"]:
-        print(f"  {r['row']:>3}  {r['fraction']:>8g}  {r['weight_decay']:>12g}  {_fmt(r['t_memorize']):>10} "
-              f"({_fmt(r['t_memorize_predicted'])})  {_fmt(r['t_generalize']):>12} ({_fmt(r['t_generalize_predicted'])})")
+        memorize = f"{_fmt(r['t_memorize']):>10} ({_fmt(r['t_memorize_predicted'])})"
+        generalize = f"{_fmt(r['t_generalize']):>12} ({_fmt(r['t_generalize_predicted'])})"
+        print(f"  {r['row']:>3}  {r['fraction']:>8g}  {r['weight_decay']:>12g}  {memorize}  {generalize}")
     if "hold_out" in result:
         errors = result["hold_out"]["errors"]
         for key in ("near_critical", "away_from_critical"):

@@ -31,7 +31,7 @@ import sympy as sp
 from derivations.cache import Derivations
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
-from theory.registry import Derivation, register
+from theory.registry import DEFINITION, Derivation, register
 from theory.scaling import BESIROGLU, CHINCHILLA_SETS, HOFFMANN, A, B, E, N, alpha, beta, chinchilla_loss
 from theory.symbols import D, declare
 
@@ -57,6 +57,7 @@ huber = register(
     "fit.huber_loss", sp.Piecewise((r**2 / 2, sp.Abs(r) <= delta), (delta * (sp.Abs(r) - delta / 2), True)),
     [r, delta], source=f"Huber 1964; as used in {HOFFMANN}, App. D.2",
     description="Huber loss: r^2/2 for |r| <= delta, linear (slope delta) beyond",
+    derivation=DEFINITION,
 ).expr
 huber_normalizer = register(
     "fit.huber_normalizer", _store("normalizer", lambda: sp.integrate(sp.exp(-huber), (r, -sp.oo, sp.oo))),

@@ -6,7 +6,8 @@ L*(C) = E + K (C/6)^-gamma, gamma = alpha beta/(alpha+beta). Two constraints are
 the FLOP count C = 6 N D (Hoffmann et al.) and the product N D = C that circulates in informal
 derivations. Both give the same exponents; the product version is the FLOP version at 6 C, so its
 tokens-per-parameter ratio is 6^(b-a) times the FLOP one. The ratio D_opt/N_opt grows as C^(b-a): it
-is constant only when alpha = beta, so the "20 tokens per parameter" rule is not a property of the form.
+is constant only when alpha = beta, so the "20 tokens per parameter" rule is not a property of the form
+(see claims scaling.twenty_tokens_per_parameter and scaling.documents_lagrangian_ratio).
 """
 
 from __future__ import annotations

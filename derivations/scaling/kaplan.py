@@ -5,7 +5,7 @@
   N_opt(L), and along that frontier N, B_crit and S_min are powers of C_min with exponents
   alpha_C/alpha_N, alpha_C/alpha_B, alpha_C/alpha_S, where alpha_C = 1/(1/alpha_S + 1/alpha_B + 1/alpha_N)
   is Kaplan's §6 exponent (tests check the derived and the printed forms agree). With the rounded
-  fits N ~ C^0.68, not the empirical 0.73 Kaplan also report.
+  fits N ~ C^0.68, not the empirical 0.73 Kaplan also report (see claim scaling.kaplan_model_size_exponent).
 * **Overfitting.** delta L = L(N, D)/L(N, inf) - 1 from the joint form; keeping it below delta needs
   D >= D_c (N/N_c)^(alpha_N/alpha_D) / ((1 + delta)^(1/alpha_D) - 1), Kaplan's "D > 5e3 N^0.74" at
   delta = 0.02.

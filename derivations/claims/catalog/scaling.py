@@ -221,7 +221,7 @@ def _floor_proof() -> Proof:
     domain={"scale": (1.0, 1e12)},
     log=("scale",),
     reading="the power-law reading of the four terms tends to eps_noise as N, D and T (compute) all grow "
-            "(proved); searched: it stays above eps_noise (constants 1, exponents 0.3, noise 1.7)",
+            "(proved); the body checks pointwise: it stays above eps_noise (constants 1, exponents 0.3, noise 1.7)",
     proof=_floor_proof,
     examples=30,
 )
@@ -285,6 +285,23 @@ def kaplan_overfitting_rule(N: float) -> Outcome:
     return Outcome(math.isclose(needed, rule, rel_tol=0.2), needed=needed, rule_of_thumb=rule)
 
 
+@claim(
+    "Larger models are more sample-efficient: they reach a given loss with fewer tokens",
+    id="scaling.kaplan_sample_efficiency",
+    source=f"{KAPLAN}, §1 (summary) and Fig. 2",
+    about=("scaling.kaplan_loss",),
+    domain={"N": (1e6, 1e11), "larger": (1.01, 1e3), "D": (1e8, 1e13)},
+    log=("N", "larger", "D"),
+    reading="Kaplan's joint law (Table 2): at every token count D the larger model (N * larger) has the lower "
+            "loss, so whatever loss the smaller model reaches with D tokens the larger one reaches with fewer",
+    examples=30,
+)
+def kaplan_sample_efficiency(N: float, larger: float, D: float) -> Outcome:
+    joint = sc.KAPLAN_SETS["kaplan_joint"].values
+    small, big = (evaluate("scaling.kaplan_loss", N=n, D=D, **joint) for n in (N, N * larger))
+    return Outcome(big < small, loss=small, loss_larger_model=big)
+
+
 # --- Hoffmann et al. ------------------------------------------------------------------------------------
 def _exponents_proof() -> Proof:
     a, b = get("scaling.params_exponent").expr, get("scaling.tokens_exponent").expr
@@ -298,13 +315,14 @@ def _exponents_proof() -> Proof:
     about=("scaling.params_exponent", "scaling.tokens_exponent", "scaling.compute_optimal_params"),
     domain={"alpha": (0.05, 1.0), "beta": (0.05, 1.0), "C": (1e18, 1e26)},
     log=("C",),
-    reading="a + b = 1 for every alpha, beta (proved); searched: the log-slope of N_opt(C) over a decade of "
+    reading="a + b = 1 for every alpha, beta (proved); "
+            "the body checks pointwise: the log-slope of N_opt(C) over a decade of "
             "compute equals a (rtol 1e-9)",
     proof=_exponents_proof,
     examples=30,
 )
 def compute_optimal_exponents(alpha: float, beta: float, C: float, rtol: float = 1e-9) -> Outcome:
-    values = {"A": 406.4, "B": 410.7, "alpha": alpha, "beta": beta}
+    values = {**_allocation(0), "alpha": alpha, "beta": beta}  # Hoffmann's A and B; the exponents searched
     slope = math.log10(evaluate("scaling.compute_optimal_params", C=10 * C, **values)
                        / evaluate("scaling.compute_optimal_params", C=C, **values))
     a = evaluate("scaling.params_exponent", alpha=alpha, beta=beta)
@@ -387,7 +405,8 @@ def _floor_limit_proof() -> Proof:
     domain={"N": (1e6, 1e15), "D": (1e6, 1e15), **FIT_SET},
     log=("N", "D"),
     integers=("which",),
-    reading="the parametric loss tends to E as N and D grow (proved); searched: it exceeds E at every finite N, D",
+    reading="the parametric loss tends to E as N and D grow (proved); "
+            "the body checks pointwise: it exceeds E at every finite N, D",
     proof=_floor_limit_proof,
     examples=30,
 )

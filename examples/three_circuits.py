@@ -1,0 +1,157 @@
+"""Three circuits: a memorizer, a general circuit, and a cheaper one that covers only part of the data.
+
+The squared-loss two-circuit model of ``theory.dynamics.SQUARED_LOSS`` with a third circuit. A fraction
+phi of the examples (train and test alike) follows a pattern that a *partial* circuit of cost c_p
+captures; the *general* circuit (cost c_g) solves every example; the *memorizer* stores examples one by
+one at cost c_m per example, so its weights on the covered examples (theta_m1) and on the rest (theta_m0)
+are separate parameters. The loss is squared error on each block, weighted by its share of the data.
+
+The analysis finds every fixed point and, from the invasion rates, every value of D at which a circuit
+can start or stop invading. Cutting the D axis there and asking which fixed point is stable in each
+piece gives the order of takeover as D grows, when c_p < phi c_g (the partial circuit is cheaper per
+example it covers):
+
+    memorization    (theta_m1+theta_m0)  test accuracy 0,
+    semi-grokking   (theta_m0+theta_p)   test accuracy stuck near phi: the partial circuit owns the
+                                         covered examples, the memorizer the rest,
+    grokking        (theta_g+theta_p)    test accuracy near 1,
+
+and the two boundaries D_p = c_p/(phi c_m) and D_g = (c_g - c_p)/((1 - phi) c_m). The second lies above
+c_g/c_m, where the general circuit would win without the partial one: the partial circuit delays grokking.
+Simulations from the model's initial state must end on the predicted plateau at every D, and a run above
+D_g must pass through the semi-grokking plateau on its way (the partial circuit invades the memorizer
+faster than the general one does).
+
+Units and domains (all parameters positive; 0 < phi < 1):
+    D        number of training examples;  phi  fraction of examples (train and test) the partial circuit covers
+    c_m      memorizer's squared norm per unit margin per example
+    c_g, c_p squared norm per unit margin of the general and the partial circuit
+    y        target margin;  lam  weight decay, per unit time;  eta_m, eta_g, eta_p  learning rates (time = steps)
+    sigma    log-normal spread of per-example margins (soft accuracy)
+
+Run: ``python examples/three_circuits.py`` (a few seconds; exit status 1 if derivation and simulation disagree).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import sympy as sp
+
+from theory.dynamics import Model
+from theory.functions import normal_cdf
+
+norms = sp.symbols("theta_m1 theta_m0 theta_g theta_p", positive=True)
+logs = sp.symbols("u_m1 u_m0 u_g u_p", real=True)  # log margins: the solver's coordinates
+y, c_m, c_g, c_p, phi, D, lam, eta_m, eta_g, eta_p, sigma = sp.symbols(
+    "y c_m c_g c_p phi D lam eta_m eta_g eta_p sigma", positive=True)
+
+costs = (c_m * phi * D, c_m * (1 - phi) * D, c_g, c_p)  # squared norm per unit margin of each circuit
+z_m1, z_m0, z_g, z_p = (theta**2 / cost for theta, cost in zip(norms, costs))
+covered, rest = z_m1 + z_g + z_p, z_m0 + z_g  # training margin on each block
+
+
+def soft_accuracy(margin: sp.Expr) -> sp.Expr:
+    """Fraction of examples whose log-normal margin exceeds y / 2."""
+    return normal_cdf(sp.log(2 * margin / y) / sigma)
+
+
+MODEL = Model(
+    name="three_circuits",
+    state=norms,
+    params=(y, c_m, c_g, c_p, phi, D, lam, eta_m, eta_g, eta_p, sigma),
+    objective=phi * (y - covered) ** 2 / 2 + (1 - phi) * (y - rest) ** 2 / 2 + lam / 2 * sum(t**2 for t in norms),
+    rates=(eta_m, eta_m, eta_g, eta_p),
+    coordinates=logs,
+    to_state=tuple(sp.sqrt(cost) * sp.exp(u / 2) for cost, u in zip(costs, logs)),
+    observables={"general_margin": z_g, "partial_margin": z_p,
+                 "train_accuracy": phi * soft_accuracy(covered) + (1 - phi) * soft_accuracy(rest),
+                 # On a test example the memorizer contributes nothing.
+                 "test_accuracy": phi * soft_accuracy(z_g + z_p) + (1 - phi) * soft_accuracy(z_g)},
+    defaults={y: 1.0, c_m: 0.1, c_g: 5.0, c_p: 1.0, phi: 0.5, D: 100.0, lam: 0.01,
+              eta_m: 1.0, eta_g: 0.1, eta_p: 0.1, sigma: 0.25},
+    initial={logs[0]: sp.log(sp.Rational(1, 100)), logs[1]: sp.log(sp.Rational(1, 100)),
+             logs[2]: sp.log(sp.Rational(1, 10**6)), logs[3]: sp.log(sp.Rational(1, 10**6))},
+)
+
+PHASES = {"theta_m1+theta_m0": "memorization", "theta_m0+theta_p": "semi-grokking", "theta_g+theta_p": "grokking"}
+HORIZON = 1e7  # steps
+SIZES = (10.0, 40.0, 60.0, 160.0)  # one per phase, and 60: above c_g/c_m = 50 but below D_g
+TOLERANCE = 1e-3  # final test accuracy against its value at the predicted fixed point
+
+
+def stable_point(analysis, values: dict[sp.Symbol, float]):
+    """The fixed point that is feasible (no negative margin) and stable at ``values``; None if not exactly one."""
+    found = [fp for fp in analysis.fixed_points
+             if all(float(v.subs(values)) >= 0 for v in fp.location.values())
+             and all(bool(c.subs(values)) for c in fp.stable_when)]
+    return found[0] if len(found) == 1 else None
+
+
+def takeovers(analysis) -> list[tuple[float, float, str, str]]:
+    """The D axis cut at every critical boundary (other parameters at their defaults), adjacent pieces with
+    the same stable fixed point merged: (D from, D to, the stable point's label, the boundary at the upper end)."""
+    from derivations.analysis import critical_boundaries
+
+    values = dict(MODEL.defaults)
+    cuts = sorted({float(b.expr.subs(values)): f"{b.circuit} invades {b.at}: D = {b.expr}"
+                   for b in critical_boundaries(analysis, D)}.items())
+    edges = [0.0, *[c for c, _ in cuts], np.inf]
+    pieces: list[tuple[float, float, str, str]] = []
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        middle = hi / 2 if lo == 0 else 2 * lo if hi == np.inf else np.sqrt(lo * hi)
+        point = stable_point(analysis, {**values, D: middle})
+        label = point.label if point is not None else "none or several"
+        why = cuts[k][1] if k < len(cuts) else ""
+        if pieces and pieces[-1][2] == label:
+            pieces[-1] = (pieces[-1][0], hi, label, why)
+        else:
+            pieces.append((lo, hi, label, why))
+    return pieces
+
+
+def test_accuracy(analysis, point, size: float) -> float:
+    """Test accuracy at ``point`` (a fixed point) for D = ``size``: the level a run settling there ends on."""
+    from derivations.compile import compile_model
+
+    values = {**MODEL.defaults, D: size}
+    margins = np.array([float(point.location[v].subs(values)) for v in analysis.variables])
+    compiled = compile_model(MODEL)
+    with np.errstate(divide="ignore"):  # an absent circuit: log margin -inf, accuracy contribution 0
+        return float(compiled.observe("test_accuracy", np.log(margins)[:, None], compiled.parameter_values(values))[0])
+
+
+def main() -> int:
+    from derivations.analysis import analyse
+    from derivations.simulate import Event, simulate
+
+    analysis = analyse(MODEL)
+    print(f"derived    {len(analysis.fixed_points)} fixed points: {', '.join(fp.label for fp in analysis.fixed_points)}")
+    pieces = takeovers(analysis)
+    print(f"           stable as D grows ({', '.join(f'{s} = {MODEL.defaults[s]:g}' for s in (c_m, c_g, c_p, phi, lam))}):")
+    for lo, hi, label, why in pieces:
+        print(f"             {lo:6.4g} < D < {hi:<6.4g} {label:<18} {PHASES.get(label, '?'):<14} {why}")
+    agree = [p[2] for p in pieces] == list(PHASES)
+    print(f"simulated  final test accuracy after {HORIZON:g} steps, and at the stable fixed point:")
+    for size in SIZES:
+        events = {"leaves 0": Event("test_accuracy", 0.25), "reaches 1": Event("test_accuracy", 0.75)}
+        run = simulate(MODEL, HORIZON, {"D": size}, events=events)
+        point = stable_point(analysis, {**MODEL.defaults, D: size})
+        expected, final = test_accuracy(analysis, point, size), run.final("test_accuracy")
+        agree &= abs(final - expected) < TOLERANCE
+        print(f"             D = {size:<5g} {final:.4f}   derived {expected:.4f} ({PHASES.get(point.label, point.label)})")
+    # The last run grokks; on its way it must sit on the semi-grokking plateau.
+    start, end = run.events["leaves 0"], run.events["reaches 1"]
+    middle = np.sqrt(start * end)
+    level = float(np.interp(middle, run.t, run.observables["test_accuracy"]))
+    stuck = test_accuracy(analysis, analysis.point("theta_m0+theta_p"), SIZES[-1])
+    agree &= end > 3 * start and abs(level - stuck) < 0.01
+    print(f"             on its way, D = {SIZES[-1]:g} passes the semi-grokking plateau: test accuracy {level:.3f} "
+          f"(derived {stuck:.3f}) at step {middle:.3g}, between {start:.3g} and {end:.3g}")
+    print("derivation and simulation agree" if agree else "derivation and simulation DISAGREE")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
