@@ -7,10 +7,15 @@ claim's default examples and seed 0 the check repeats exactly what ``python -m d
 look at the claim, then regenerate.
 """
 
-import pytest
+import math
 
-from derivations.claims import registered, shipped
+import numpy as np
+import pytest
+from figure_arrays import figure_arrays
+
+from derivations.claims import get_claim, registered, shipped
 from derivations.experiments import experiments
+from figures.claims import PANELS
 from theory.registry import formulas
 
 CLAIMS = registered()
@@ -55,3 +60,23 @@ def test_the_verdict_is_re_derived_and_its_counterexample_refutes(c):
     if point is not None:
         ok, values = c.holds_at(point)
         assert not ok, f"{c.id}: the shipped counterexample {point} no longer refutes the claim ({values})"
+
+
+def test_the_overview_figure_draws_each_refuted_claim_through_its_counterexample():
+    d = figure_arrays("claims_overview")
+    for i, panel in enumerate(PANELS):
+        record = BY_ID[panel.claim]
+        assert record["counterexample"] is not None, f"{panel.claim} is no longer refuted: choose another panel"
+        x, y = d[f"cex{i}"]
+        assert x == record["counterexample"][panel.sweep]
+        assert y == pytest.approx(record["values"][panel.value], rel=1e-9)
+        assert not get_claim(panel.claim).holds_at(record["counterexample"])[0]
+        assert not d[f"ok{i}"].all(), f"panel {i}: the sweep never shows the claim failing"
+    # Panel A by the documents' formula typed here, P = 1 - exp(-(N/N_c)^alpha): at the counterexample,
+    # N < 0.8 N_c yet P >= 0.05; at the stated sub-domain's alpha the "step" reading holds along the whole sweep.
+    point = BY_ID["documents.critical_scale_step"]["counterexample"]
+    assert point["ratio"] < 0.8 and 1 - math.exp(-point["ratio"] ** point["alpha"]) >= 0.05
+    ratio = d["x0"]
+    step = 1 - np.exp(-ratio ** get_claim("documents.critical_scale_step").holds_on["alpha"].lo)
+    assert np.allclose(d["sub0"], step, rtol=1e-12, atol=0)
+    assert np.all(((ratio > 0.8) | (step < 0.05)) & ((ratio < 1.2) | (step > 0.95)))

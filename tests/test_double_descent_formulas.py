@@ -248,6 +248,7 @@ def test_optimal_lambda_is_the_numerical_argmin(gamma, r2, sigma2):
 
 @given(st.floats(0.02, 20.0), st.floats(1.001, 3.0), positive, positive)
 def test_optimally_tuned_risk_increases_with_gamma(gamma, factor, r2, sigma2):
+    # Guards the optimal-ridge form; the verdict lives in claim double_descent.optimal_ridge_removes_peak.
     values = evaluate("double_descent.optimal_ridge_risk", gamma=np.array([gamma, factor * gamma]), r2=r2,
                       sigma2=sigma2)
     assert 0 < values[0] < values[1] < r2
@@ -300,6 +301,7 @@ def test_finite_sample_tends_to_asymptotic(gamma, r2, sigma2):
 
 @given(st.integers(20, 400), st.floats(0.3, 20.0), st.floats(0.05, 5.0))
 def test_more_data_hurts_exactly_past_the_onset(p, r2, sigma2):
+    # Guards the derived onset; the verdict lives in claim double_descent.more_data_can_hurt.
     onset = evaluate("double_descent.more_data_hurts_onset", p=p, r2=r2, sigma2=sigma2)
     n = np.arange(1, p - 1)  # the over-parameterized side n <= p - 2
     risk = evaluate("double_descent.finite_sample_risk", n=n, p=p, r2=r2, sigma2=sigma2)

@@ -156,6 +156,7 @@ def test_invasion_rates_change_sign_at_the_critical_size(ratio, c_m, c_g, lam, e
 
 
 def test_equilibrium_ratio_is_independent_of_weight_decay_and_seeds():
+    # Guards the formula against the simulated flow; the verdict lives in claim grokking.equilibrium_ratio.
     expected = evaluate("grokking.equilibrium_ratio", P_G=1, P_M=2, p=2, kappa=1.2)
     for lam, s_G in [(0.005, 0.005), (0.02, 0.05)]:
         tr = simulate(CROSS_ENTROPY, 2e5, {"lam": lam, "s_G": s_G}, n_points=20)

@@ -86,6 +86,7 @@ def _dip_depth(curve: np.ndarray) -> float:
 
 
 def test_double_descent_dip_below_crossing_and_deeper_for_harder_task():
+    # Verdicts: claims grokking.huang_double_descent_below_crossing and grokking.huang_harder_task_moves_crossing.
     sizes = np.geomspace(4, 300, 120)
     below, above = 0.7 * CROSS["data"], 2.0 * CROSS["data"]
     base = huang_equilibrium(sizes, np.array([below, above]))["validation"]

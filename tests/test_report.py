@@ -11,6 +11,7 @@ import sympy as sp
 
 from derivations import report
 from derivations.cli import main
+from derivations.exprjson import dump, load
 from theory.registry import Derivation, formulas, get
 
 ALL = formulas()
@@ -87,6 +88,7 @@ def test_derivation_records_name_registered_formulas_and_carry_what_they_were_ap
         record = f.derivation
         assert set(record.from_formulas) <= names - {f.name}, f.name
         assert record.expression is not None or record.from_formulas or record.model, f.name
+        assert load(dump(record)) == record, f.name  # it ships in derived.json with its formula
     with pytest.raises(ValueError, match="kind must be one of"):
         Derivation("guess")
     with pytest.raises(ValueError, match="unknown exactly when it is a solve"):

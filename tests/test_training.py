@@ -54,6 +54,7 @@ def test_retrain_steps_belong_to_the_key_only_with_retraining():
     ({"fraction": "0.3", "retrain_fraction": "0.4"}, "retrain_fraction must be in (0, fraction = 0.3)"),
     ({"p": "3", "fraction": "0.01"}, "fraction must leave at least one training and one test pair"),
     ({"depth": "2"}, "unknown parameter(s) depth"),
+    ({"p": "400", "width": "4096"}, "p and width: a pass over all p^2 = 160000 pairs needs about"),
 ])
 def test_bad_settings_name_the_key_and_its_domain(given, message):
     with pytest.raises(ValueError) as err:

@@ -87,6 +87,16 @@ _risk_in_m = (r2 * lam_ridge**2 * _m(_z).diff(_z) + sigma2 * gamma * (_m(_z) - l
 )
 
 
+def _at_minus_lambda(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with m(-lam), m'(-lam), m''(-lam) as plain symbols, for the records (they store no abstract m)."""
+    values = sp.symbols("m m' m''")
+
+    def value(at: sp.Subs) -> sp.Symbol:  # Subs(Derivative(m(z), (z, k)), z, -lam) -> the k-th value
+        return values[at.expr.derivative_count if isinstance(at.expr, sp.Derivative) else 0]
+
+    return expr.replace(lambda e: isinstance(e, sp.Subs) and e.has(_m), value).subs(_m(-lam_ridge), values[0])
+
+
 def _optimal_lambda() -> sp.Expr:
     roots = sp.solve(sp.factor(sp.diff(_risk_in_m, lam_ridge)), lam_ridge)
     free = [r for r in roots if not r.has(_m) and not r.has(sp.Subs)]
@@ -101,7 +111,7 @@ register(
     source=f"{HASTIE}, Thm 6 / Dobriban-Wager 2018 (derived: dR/dlam = 0)",
     description="ridge penalty minimizing the ridge risk: sigma2 gamma / r2 (the inverse SNR times gamma)",
     domains={r2: POSITIVE},
-    derivation=Derivation("solve", sp.Derivative(_risk_in_m, lam_ridge), lam_ridge,
+    derivation=Derivation("solve", _at_minus_lambda(sp.factor(sp.diff(_risk_in_m, lam_ridge))), lam_ridge,
                           from_formulas=("double_descent.ridge_risk",),
                           note="with the Stieltjes transform m kept abstract, so it holds for any spectrum: the root "
                                "free of m (the other factor, 2 m' - lam m'', is positive)"),
@@ -119,7 +129,7 @@ register(
     source=f"{HASTIE}, Thm 6 (optimally tuned ridge; derived from the ridge risk)",
     description="ridge risk at lam* = sigma2 gamma/r2: sigma2 gamma m(-lam*); increasing in gamma, no peak",
     domains={r2: POSITIVE},
-    derivation=Derivation("substitution", _risk_in_m,
+    derivation=Derivation("substitution", _at_minus_lambda(_risk_in_m),
                           from_formulas=("double_descent.ridge_risk", "double_descent.optimal_ridge_lambda"),
                           note="at lam* the m' term cancels, leaving sigma2 gamma m(-lam*) with m the "
                                "Marchenko-Pastur Stieltjes transform"),
