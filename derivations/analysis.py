@@ -245,6 +245,33 @@ def stability_conditions(jacobian: sp.Matrix, eigenvalues: tuple[sp.Expr, ...] |
     return list(dict.fromkeys(conditions))
 
 
+def _peel(jacobian: sp.Matrix) -> tuple[list[sp.Expr], sp.Matrix]:
+    """Eigenvalues read off the diagonal where a row or column is zero off it (an absent circuit's row: its
+    invasion rate), and the block that remains."""
+    keep, peeled = list(range(jacobian.shape[0])), []
+    while True:
+        single = next((i for i in keep if all(jacobian[i, j] == 0 for j in keep if j != i)
+                       or all(jacobian[j, i] == 0 for j in keep if j != i)), None)
+        if single is None:
+            return peeled, jacobian.extract(keep, keep)
+        peeled.append(jacobian[single, single])
+        keep.remove(single)
+
+
+def spectrum(jacobian: sp.Matrix) -> tuple[tuple[sp.Expr, ...], tuple[sp.Basic, ...]]:
+    """Eigenvalues (empty if SymPy cannot find them all) and stability conditions of a fixed point's Jacobian.
+    The diagonal entries peeled off are real eigenvalues, each with its own condition; the remaining block
+    gets its eigenvalues' conditions, or the Routh-Hurwitz ones."""
+    peeled, rest = _peel(jacobian)
+    rest_eigen = _eigen(rest) if rest.shape[0] else ()
+    conditions = [c for e in peeled for c in sign_conditions(sp.factor(e), positive=False)]
+    if rest.shape[0]:
+        conditions += stability_conditions(rest, rest_eigen)
+    conditions = [sp.false] if sp.false in conditions else list(dict.fromkeys(conditions))
+    eigenvalues = () if rest_eigen is None else (*(sp.factor(e) for e in peeled), *rest_eigen)
+    return eigenvalues, tuple(conditions)
+
+
 # --- fixed points ---------------------------------------------------------------------------------------------
 def _labels(frame: _Frame, names: tuple[str, ...], locations: list[tuple[sp.Expr, ...]]) -> list[str]:
     labels = []
@@ -316,10 +343,8 @@ def _symbolic(model: Model) -> dict:
     jacobian = sp.Matrix(frame.field).jacobian(frame.variables)
     points = []
     for loc in locations:
-        at = sp.Matrix(jacobian.subs(dict(zip(frame.variables, loc))))
-        at = at.applyfunc(sp.factor)
-        eigenvalues = _eigen(at)
-        points.append((loc, eigenvalues or (), tuple(stability_conditions(at, eigenvalues))))
+        at = sp.Matrix(jacobian.subs(dict(zip(frame.variables, loc)))).applyfunc(sp.factor)
+        points.append((loc, *spectrum(at)))
     return {"points": points, "conserved": conserved}
 
 

@@ -8,8 +8,8 @@ the figures that name it and the claims about it. The records come from the regi
 Figures are found by a static scan of the figure modules (nothing is drawn or imported): a figure uses
 a formula when its compute or plot function, or a module-level helper or constant they refer to, names
 it in a string (or in an f-string such as ``f"scaling.{name}"``, filled with the string constants
-beside it). Formulas a figure reaches only through other
-modules (a simulation that evaluates them) are not listed.
+beside it). Formulas a figure reaches only through other modules (a simulation that evaluates them)
+are not listed.
 
 Pages are byte-stable: sorted, no dates, no absolute paths.
 """
@@ -35,6 +35,7 @@ FAMILIES = {
 }
 _FAMILY_OF_PREFIX = {prefix: family for family, (_, prefixes) in FAMILIES.items() for prefix in prefixes}
 
+# How each kind of record reads on a page (one per theory.registry.KINDS).
 _HOW = {
     "definition": "Stated by its source (a definition, not derived here)",
     "solve": "Solved for {unknown}",
@@ -215,7 +216,7 @@ def _display(latex: str) -> list[str]:
 
 
 def _derivation_lines(derivation: Mapping) -> list[str]:
-    how = _HOW.get(derivation["kind"], derivation["kind"]).format(unknown=f"${derivation['unknown_latex']}$")
+    how = _HOW[derivation["kind"]].format(unknown=f"${derivation['unknown_latex']}$")
     lines = [f"**How it was obtained:** {how}" + (":" if derivation["latex"] else ".")]
     if derivation["latex"]:
         lines += ["", *_display(derivation["latex"]), ""]

@@ -2,9 +2,9 @@
 
 Routes: numeric maxima and roots of the compiled functions (finite differences, brentq), symbolic
 identities and limits, Monte Carlo (Gumbel-noise multiple choice), direct sums, and published numbers
-(the 0.75 chance Brier score of Du et al.; Hoffmann's fitted exponents). Where an informal claim circulating
-in summaries of the emergence literature (uncited) is false as stated, the test asserts the counterexample
-(named ``..._fails`` or ``..._only_...``).
+(the 0.75 chance Brier score of Du et al.; Hoffmann's fitted exponents). The verdicts on the claims these
+formulas were written for live in the claims catalog (``circuitcomp claims``); tests that evaluate a claim's
+points here check the formulas' values there.
 """
 
 import math
@@ -90,12 +90,12 @@ def test_critical_scale_limits():
 
 
 def test_critical_scale_step_claim_fails_at_the_tabulated_alpha():
-    # Claimed: P ~ 0 below N_c and ~ 1 above. At alpha = 3.2: P(0.8 N_c) = 1 - exp(-0.8^3.2) = 0.39.
+    # The values behind claim documents.critical_scale_step, at alpha = 3.2: P(0.8 N_c) = 1 - exp(-0.8^3.2).
     below = evaluate("emergence.critical_scale_probability", N=0.8, N_c=1.0, alpha=3.2)
     above = evaluate("emergence.critical_scale_probability", N=1.2, N_c=1.0, alpha=3.2)
     assert below == pytest.approx(1 - math.exp(-(0.8**3.2)), rel=1e-12) and below > 0.38
     assert above < 0.87
-    # ... and holds only in the limit alpha -> infinity.
+    # The limit alpha -> infinity is a step.
     x = em.critical_scale_probability.subs(em.N_c, 1)
     assert sp.limit(x.subs(em.N, sp.Rational(4, 5)), em.alpha, sp.oo) == 0
     assert sp.limit(x.subs(em.N, sp.Rational(6, 5)), em.alpha, sp.oo) == 1
@@ -140,8 +140,8 @@ def test_how_sharp_is_sharp_at_the_tabulated_alpha():
 
 
 def test_emergence_window_claim_fails_for_the_tabulated_alpha():
-    # Claimed: emergence happens within N_c (1 +- eps), eps = 0.1-0.2. Only 23% (eps 0.1) or 44% (eps 0.2)
-    # of the probability is gained inside the window at alpha = 3.2.
+    # The values behind claim documents.emergence_window: the probability gained inside N_c (1 +- eps),
+    # eps = 0.1 and 0.2, at alpha = 3.2.
     def gained(eps):
         ends = evaluate("emergence.critical_scale_probability", N=np.array([1 - eps, 1 + eps]), N_c=1.0, alpha=3.2)
         return ends[1] - ends[0]
@@ -162,11 +162,11 @@ def test_shifted_form_starts_at_zero_with_the_order_parameter_power():
 
 
 def test_floored_form_is_continuous_but_depends_on_the_unit_of_scale():
-    # Continuity at N_c holds: eps on both sides.
+    # At N_c: eps on both sides (claim documents.floored_continuity).
     for n in (10.0 - 1e-12, 10.0):
         assert evaluate("emergence.floored_critical_scale_probability", N=n, N_c=10.0, alpha=3.0,
                         eps=0.01) == pytest.approx(0.01, abs=1e-9)
-    # (N - N_c)^alpha is not dimensionless: the same model, counted in billions or in parameters, differs.
+    # The same model counted in billions or in parameters (claim documents.floored_unit_free).
     in_billions = evaluate("emergence.floored_critical_scale_probability", N=11.0, N_c=10.0, alpha=3.0, eps=0.01)
     in_units = evaluate("emergence.floored_critical_scale_probability", N=11e9, N_c=10e9, alpha=3.0, eps=0.01)
     assert in_billions == pytest.approx(1 - 0.99 * math.exp(-1), rel=1e-12) and in_units == 1.0
@@ -184,8 +184,8 @@ def test_regime_switch_slope_reduces_to_the_power_law_and_steepens_above_critica
 
 
 def test_argmax_of_second_derivative_degenerates_for_a_pure_power_law():
-    # |d^2L/dN^2| = alpha (alpha + 1) N_c^alpha N^-(alpha + 2) has no stationary point: its argmax over any
-    # interval is the interval's left end. The curvature of (ln N, L) does peak, where alpha L = 1/sqrt 2.
+    # |d^2L/dN^2| = alpha (alpha + 1) N_c^alpha N^-(alpha + 2) has no stationary point; the curvature of (ln N, L)
+    # peaks where alpha L = 1/sqrt 2 (claims documents.emergence_point_argmax, documents.emergence_point_log_axis).
     second = forms.power_law_second_derivative
     assert sp.solve(sp.diff(second, em.N), em.N) == []
     grid = np.geomspace(1e6, 1e12, 1001)
@@ -390,7 +390,7 @@ def test_quanta_exponents_match_log_log_slopes_of_the_discrete_model(alpha):
 
 
 def test_chinchilla_data_exponent_is_closer_to_the_quanta_prediction():
-    # Michaud et al.: Hoffmann's (alpha, beta) = (0.34, 0.28) lies closer to beta = alpha/(1 + alpha) than to alpha.
+    # Michaud et al.'s check of Hoffmann's (alpha, beta) = (0.34, 0.28): claim emergence.quanta_chinchilla_exponents.
     predicted = evaluate("emergence.quanta_data_exponent", alpha=0.34)
     assert predicted == pytest.approx(0.2537, abs=1e-4)
     assert abs(0.28 - predicted) < abs(0.28 - 0.34)
@@ -424,10 +424,10 @@ def test_breakthroughness_guards():
             breakthroughness(np.array([0.0, bad, 1.0, 2.0]))
 
 
-# --- informal claims, made precise ------------------------------------------------------------------------
+# --- values behind the informal claims (verdicts: claims documents.*) --------------------------------------
 def test_product_exceeds_sum_claim_fails():
-    # "A product of components exceeds their sum => emergence": exact match is the product of L per-token
-    # probabilities p(N) < 1, so it lies below their sum L p(N) at every scale (and below each component).
+    # Exact match is the product of L per-token probabilities p(N) < 1, below their sum L p(N) and below each
+    # component (claim documents.product_exceeds_sum).
     scales = np.geomspace(1e-3, 1e6, 40)
     p = evaluate("emergence.token_probability", N=scales, c=1.0, alpha=-0.5)
     for length in (2, 5, 20):
@@ -437,8 +437,8 @@ def test_product_exceeds_sum_claim_fails():
 
 
 def test_signal_to_noise_of_an_average_grows_smoothly_not_in_a_jump():
-    # Claimed: above N_c the signal-to-noise ratio jumps. An average of N independent estimates has
-    # SNR sqrt(N) SNR_1 (Monte Carlo below): log-slope 1/2 at every N, no threshold.
+    # An average of N independent estimates has SNR sqrt(N) SNR_1 (Monte Carlo below): log-slope 1/2 at every N
+    # (claim documents.signal_to_noise_jump).
     expr = get("emergence.averaged_signal_to_noise").expr
     assert sp.simplify(em.N * sp.diff(sp.log(expr), em.N)) == sp.Rational(1, 2)
     rng = np.random.default_rng(np.random.SeedSequence(13))

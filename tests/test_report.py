@@ -12,7 +12,7 @@ import sympy as sp
 from derivations import report
 from derivations.cli import main
 from derivations.exprjson import dump, load
-from theory.registry import Derivation, formulas, get
+from theory.registry import KINDS, Derivation, formulas, get
 
 ALL = formulas()
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,6 +89,7 @@ def test_derivation_records_name_registered_formulas_and_carry_what_they_were_ap
         assert set(record.from_formulas) <= names - {f.name}, f.name
         assert record.expression is not None or record.from_formulas or record.model, f.name
         assert load(dump(record)) == record, f.name  # it ships in derived.json with its formula
+    assert set(report._HOW) == set(KINDS)  # every kind of record reads as a sentence on the page
     with pytest.raises(ValueError, match="kind must be one of"):
         Derivation("guess")
     with pytest.raises(ValueError, match="unknown exactly when it is a solve"):

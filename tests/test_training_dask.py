@@ -18,10 +18,11 @@ SAME = ("t_memorize", "t_generalize", "final_train_accuracy", "final_test_accura
 
 def test_the_dask_sweep_gives_the_serial_results(tmp_path):
     serial = run_sweep(POINTS, tmp_path / "serial.sqlite")
+    # Two single-threaded workers: with one, joblib would see one slot and run the sweep in this process.
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client, distributed.get_task_stream(client) as tasks, \
             joblib.parallel_config(backend="dask"):
         remote = run_sweep(POINTS, tmp_path / "dask.sqlite", n_jobs=2)
-    assert tasks.data, "no task ran on the cluster"
+    assert len(tasks.data) >= len(POINTS), "the runs did not go to the cluster"
     assert [{k: r[k] for k in SAME} for r in remote] == [{k: r[k] for k in SAME} for r in serial]
     assert len(store.runs(tmp_path / "dask.sqlite")) == len(POINTS)  # the workers wrote every run

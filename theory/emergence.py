@@ -13,12 +13,10 @@ Each explanation is a formula in model scale N (parameter count, or training com
 
 Derived results (inflections, widths, thresholds, exponents) live in :mod:`derivations.emergence.forms`.
 
-Claims accompanying those informal forms that are false as stated (the tests assert the counterexamples):
-"P ~ 0 below N_c and ~ 1 above" (at alpha = 3.2, P(0.8 N_c) = 0.39 and P(1.2 N_c) = 0.86; a step only as
-alpha -> infinity); "emergence happens within N_c (1 +- eps)" (only 23% of the probability is gained
-there for eps = 0.1); the floored form is continuous but depends on the unit of N; argmax |d^2L/dN^2|
-of a power law is the smallest N; the signal-to-noise ratio of an average grows as sqrt(N), with no
-jump; "a product of components exceeds their sum" fails for components below 2 (1.5 * 1.5 < 3).
+The claims accompanying these forms, with their verdicts and counterexamples, are checked in the claims
+catalog (``circuitcomp claims --source documents``): see claims documents.critical_scale_step,
+documents.emergence_window, documents.floored_unit_free, documents.emergence_point_argmax,
+documents.signal_to_noise_jump and documents.product_exceeds_sum.
 """
 
 from __future__ import annotations

@@ -169,9 +169,10 @@ def _print_verdict(r: dict) -> None:
         print(f"  searched:  {evidence.get('examples', r.get('examples', 0))} points, seed {evidence.get('seed', 0)}"
               + (f"; sub-domain: {evidence['sub_examples']} points" if "sub_examples" in evidence else ""))
     if r.get("counterexample") is not None:
-        print("  counterexample: " + ", ".join(f"{k}={v!r}" for k, v in r["counterexample"].items()))
+        where = "counterexample outside the sub-domain" if r["verdict"] == "conditional" else "counterexample"
+        print(f"  {where}: " + ", ".join(f"{k}={v!r}" for k, v in r["counterexample"].items()))
         if r.get("values"):
-            print("  values there:   " + ", ".join(f"{k}={v!r}" for k, v in r["values"].items()))
+            print(f"  {'values there:':<{len(where) + 1}} " + ", ".join(f"{k}={v!r}" for k, v in r["values"].items()))
     if evidence.get("note"):
         print(f"  note:      {evidence['note']}")
 

@@ -81,7 +81,7 @@ class Claim:
         evidence: dict = {"domain": describe(self.domain), "seed": int(seed)}
         sub = self.holds_on
         if sub is not None:
-            evidence["sub_domain"] = describe(sub)
+            evidence["sub_domain"] = self._restriction()
         sub_proof = None
         statement = None
         if self.proof is not None:
@@ -149,7 +149,12 @@ class Claim:
         """What the claim says, without its verdict (``check().as_dict()`` has that)."""
         return {"id": self.id, "statement": self.statement, "source": self.source, "about": list(self.about),
                 "reading": self.reading, "domain": describe(self.domain),
-                "holds_on": None if self.holds_on is None else describe(self.holds_on)}
+                "holds_on": None if self.holds_on is None else self._restriction()}
+
+    def _restriction(self) -> dict[str, str]:
+        """The stated sub-domain in words: only the arguments it narrows."""
+        narrowed = {k: iv for k, iv in (self.holds_on or {}).items() if iv != self.domain[k]}
+        return describe(narrowed)
 
     def _repr_markdown_(self) -> str:
         from derivations.claims.report import claim_markdown

@@ -38,11 +38,6 @@ class Interval:
         kind = "integers in " if self.integer else ""
         return f"{kind}{text}{' (log-uniform)' if self.log else ''}"
 
-    def contains(self, value: float) -> bool:
-        above = value >= self.lo if self.lo_closed else value > self.lo
-        below = value <= self.hi if self.hi_closed else value < self.hi
-        return above and below and (not self.integer or float(value).is_integer())
-
     def within(self, other: Interval) -> bool:
         """Whether every point of this interval lies in ``other``."""
         lo_ok = self.lo > other.lo or (self.lo == other.lo and (other.lo_closed or not self.lo_closed))
@@ -67,10 +62,6 @@ class Interval:
         elif self.hi == 0:
             assumptions["nonpositive"] = True
         return sp.Symbol(name, **assumptions)
-
-    def as_dict(self) -> dict:
-        return {"low": self.lo, "high": self.hi, "low_closed": self.lo_closed, "high_closed": self.hi_closed,
-                "integer": self.integer, "log": self.log}
 
 
 Box = dict[str, Interval]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -168,10 +167,6 @@ class Verdict:
         from derivations.claims.report import verdict_markdown
 
         return verdict_markdown(self.as_dict())
-
-
-def finite_point(point: Mapping[str, float]) -> bool:
-    return all(math.isfinite(v) for v in point.values())
 
 
 def point_text(point: Mapping[str, object], names: Iterable[str] | None = None) -> str:

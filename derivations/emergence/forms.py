@@ -5,14 +5,14 @@ inflection (d^2y/du^2 = 0); its onset, the knee, is the maximum of d^2y/du^2 (th
 Everything here is solved, differentiated, integrated or taken as a limit, never typed:
 
 * mirage: inflection scale c L^(1/|alpha|), accuracy 1/e there, maximum slope |alpha|/e whatever L
-  (so "sharper for longer targets" is a shift, not a steepening), the shift factor between lengths,
+  (see claim emergence.mirage_longer_sharper), the shift factor between lengths,
   the onset, and the scale where a finite test set first resolves a nonzero accuracy;
 * critical-scale law: 1 - 1/e at N_c, steepest at N_c in ln N (at N_c ((alpha-1)/alpha)^(1/alpha) in N),
   quantiles, the 10-90% width ratio (ln 10 / ln(10/9))^(1/alpha), the probability mass inside the
   window N_c (1 +- eps) where emergence is informally said to happen, and the onset;
-* the plain argmax |d^2L/dN^2| of a pure power law has no stationary point (|L''| falls monotonically),
-  while the curvature of the curve (ln N, L) peaks where alpha_N L = 1/sqrt 2: a point that moves
-  with the unit of L;
+* the emergence point of a pure power-law loss: |d^2L/dN^2| and the scale where the curve (ln N, L) bends
+  most, alpha_N L = 1/sqrt 2 (see claims documents.emergence_point_argmax and
+  documents.emergence_point_log_axis);
 * the loss-threshold scale N_eta; the quanta continuum loss and the exponents alpha_N = alpha,
   alpha_D = alpha/(alpha + 1).
 """
@@ -230,7 +230,7 @@ register(
 # --- emergence point of a pure power-law loss ------------------------------------------------------------
 power_law_loss = (N_c / N) ** alpha_N
 power_law_second_derivative = sp.diff(power_law_loss, N, 2)
-"""|d^2L/dN^2| of a pure power law: positive and strictly decreasing, so its argmax is the smallest N."""
+"""d^2L/dN^2 of a pure power law (its argmax as an emergence point: see claim documents.emergence_point_argmax)."""
 _curve_curvature = log_derivative(power_law_loss, 2) / (1 + log_derivative(power_law_loss, 1) ** 2) ** sp.Rational(3, 2)
 power_law_curvature_scale = _store(
     "curvature_scale", lambda: _tidy(unique_solution(sp.factor(sp.diff(_curve_curvature, N)), N, positive=True))

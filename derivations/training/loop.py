@@ -1,4 +1,4 @@
-"""Full-batch AdamW on modular addition, with the times at which the net memorizes, generalizes and ungrokks.
+"""Full-batch AdamW on modular addition, with the times at which the net memorizes, generalizes and ungroks.
 
 Set-up as in Power et al. 2022 scaled to a CPU: AdamW, betas (0.9, 0.98), the whole training set every
 step. Accuracies are measured on all p^2 pairs in one forward pass every ``eval_every`` steps, so an event
@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -23,6 +24,9 @@ from derivations.training.networks import build
 from derivations.training.task import split
 
 PROGRESS_SECONDS = 2.0  # at most one progress line per this many seconds (steps decide results, never time)
+# torch's generator is global to the process: runs started in threads (a dask worker with several threads)
+# seed and initialize one at a time, so each net's initial weights depend on its own seed only.
+_INIT_LOCK = threading.Lock()
 
 
 class _Progress:
@@ -72,54 +76,51 @@ def train(settings: Mapping[str, object], *, progress: bool = True, threads: int
     ``settings`` are checked first (``ValueError`` naming the key). The main phase stops ``GRACE_STEPS``
     after the net generalizes, or at ``steps``. With ``retrain_fraction`` training then continues for
     ``retrain_steps`` on the retraining subset; ``t_ungrok`` counts steps from that restart until the test
-    accuracy falls below ``UNGROK_THRESHOLD``. ``threads`` sets torch's intra-op threads for this run.
+    accuracy falls below ``UNGROK_THRESHOLD``. ``threads`` sets torch's intra-op threads and leaves them so:
+    runs in threads of one process (a dask worker) must not change each other's arithmetic midway.
     """
     import torch
 
     values = resolve_settings(settings)
     data = split(values["p"], values["fraction"], values["seed"], values.get("retrain_fraction"))
-    saved_threads = torch.get_num_threads()
-    if threads is not None:
+    if threads is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     start = time.perf_counter()
-    try:
-        with torch.random.fork_rng(devices=[]):  # the caller's global generator is left as it was
-            torch.manual_seed(values["seed"])
-            net = build(values["model"], values["p"], values["width"], values["embed"])
-        optimizer = torch.optim.AdamW(net.parameters(), lr=values["lr"], betas=(0.9, 0.98),
-                                      weight_decay=values["weight_decay"], fused=True)
-        tensors = (torch.from_numpy(data.pairs), torch.from_numpy(data.labels))
-        test_idx = torch.from_numpy(data.test)
-        result = {**values, "t_memorize": None, "t_generalize": None}
-        show = _Progress(progress, values["steps"])
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):  # the caller's generator is left as it was
+        torch.manual_seed(values["seed"])
+        net = build(values["model"], values["p"], values["width"], values["embed"])
+    optimizer = torch.optim.AdamW(net.parameters(), lr=values["lr"], betas=(0.9, 0.98),
+                                  weight_decay=values["weight_decay"], fused=True)
+    tensors = (torch.from_numpy(data.pairs), torch.from_numpy(data.labels))
+    test_idx = torch.from_numpy(data.test)
+    result = {**values, "t_memorize": None, "t_generalize": None}
+    show = _Progress(progress, values["steps"])
 
-        def main_stop(step: int, train_acc: float, test_acc: float) -> bool:
-            if result["t_memorize"] is None and train_acc > ACCURACY_THRESHOLD:
-                result["t_memorize"] = step
-            if result["t_generalize"] is None and test_acc > ACCURACY_THRESHOLD:
-                result["t_generalize"] = step
-            return result["t_generalize"] is not None and step >= result["t_generalize"] + GRACE_STEPS
+    def main_stop(step: int, train_acc: float, test_acc: float) -> bool:
+        if result["t_memorize"] is None and train_acc > ACCURACY_THRESHOLD:
+            result["t_memorize"] = step
+        if result["t_generalize"] is None and test_acc > ACCURACY_THRESHOLD:
+            result["t_generalize"] = step
+        return result["t_generalize"] is not None and step >= result["t_generalize"] + GRACE_STEPS
 
-        steps_run, train_acc, test_acc = _phase(
-            net, optimizer, tensors, torch.from_numpy(data.train), test_idx, values["steps"], values["eval_every"],
-            main_stop, lambda *a: show("", *a))
-        show("", steps_run, train_acc, test_acc, final=True)
-        if data.retrain is not None:
-            result.update(grokked_test_accuracy=test_acc, t_ungrok=None)
+    steps_run, train_acc, test_acc = _phase(
+        net, optimizer, tensors, torch.from_numpy(data.train), test_idx, values["steps"], values["eval_every"],
+        main_stop, lambda *a: show("", *a))
+    show("", steps_run, train_acc, test_acc, final=True)
+    if data.retrain is not None:
+        result.update(grokked_test_accuracy=test_acc, t_ungrok=None)
 
-            def retrain_stop(step: int, train_acc: float, test_acc: float) -> bool:
-                if result["t_ungrok"] is None and test_acc < UNGROK_THRESHOLD:
-                    result["t_ungrok"] = step
-                return False
+        def retrain_stop(step: int, train_acc: float, test_acc: float) -> bool:
+            if result["t_ungrok"] is None and test_acc < UNGROK_THRESHOLD:
+                result["t_ungrok"] = step
+            return False
 
-            show.total = values["retrain_steps"]
-            retrained, train_acc, test_acc = _phase(
-                net, optimizer, tensors, torch.from_numpy(data.retrain), test_idx, values["retrain_steps"],
-                values["eval_every"], retrain_stop, lambda *a: show("retraining ", *a))
-            show("retraining ", retrained, train_acc, test_acc, final=True)
-            steps_run += retrained
-    finally:
-        torch.set_num_threads(saved_threads)
+        show.total = values["retrain_steps"]
+        retrained, train_acc, test_acc = _phase(
+            net, optimizer, tensors, torch.from_numpy(data.retrain), test_idx, values["retrain_steps"],
+            values["eval_every"], retrain_stop, lambda *a: show("retraining ", *a))
+        show("retraining ", retrained, train_acc, test_acc, final=True)
+        steps_run += retrained
     result.update(final_train_accuracy=train_acc, final_test_accuracy=test_acc, steps_run=steps_run,
                   torch_version=torch.__version__, seconds=round(time.perf_counter() - start, 3))
     return result

@@ -28,7 +28,8 @@ MIRAGE = {"c": (1e8, 1e10), "alpha": (-2.0, -0.05), "L": (1, 10)}
 
 # --- Schaeffer et al.: the mirage ------------------------------------------------------------------------
 @claim(
-    "Exact match over L tokens, p(N)^L, is the one-token curve shifted to larger scale: Acc_L(N) = Acc_1(N / L^(1/|alpha|))",
+    "Exact match over L tokens, p(N)^L, is the one-token curve shifted to larger scale: "
+    "Acc_L(N) = Acc_1(N / L^(1/|alpha|))",
     id="emergence.mirage_shift", source=f"{SCHAEFFER}, §2 (model); the shift derived here",
     about=(EXACT, "emergence.mirage_translation_factor"), domain={"N": (1e6, 1e14), **MIRAGE},
     integers=("L",),
@@ -38,14 +39,14 @@ MIRAGE = {"c": (1e8, 1e10), "alpha": (-2.0, -0.05), "L": (1, 10)}
 )
 def mirage_shift(N: sp.Expr, c: sp.Expr, alpha: sp.Expr, L: sp.Expr) -> sp.Basic:
     factor = formula_expr("emergence.mirage_translation_factor", alpha=alpha, L=L)
-    return sp.Eq(formula_expr(EXACT, N=N, c=c, alpha=alpha, L=L), formula_expr(EXACT, N=N / factor, c=c, alpha=alpha, L=1))
+    return sp.Eq(formula_expr(EXACT, N=N, c=c, alpha=alpha, L=L),
+                 formula_expr(EXACT, N=N / factor, c=c, alpha=alpha, L=1))
 
 
 @claim(
     "Exact match looks emergent: it rises steepest (its emergence point) where the accuracy is 1/e, whatever L",
     id="emergence.mirage_inflection", source=f"{SCHAEFFER}, §2 (model); the inflection derived here",
-    about=(EXACT, "emergence.mirage_inflection_scale"), domain={"c": MIRAGE["c"], "alpha": MIRAGE["alpha"], "L": (1, 10)},
-    integers=("L",),
+    about=(EXACT, "emergence.mirage_inflection_scale"), domain=MIRAGE, integers=("L",),
     reading="at the registered inflection scale c L^(1/|alpha|), d^2Acc/d(ln N)^2 = 0 and Acc = 1/e exactly, for every "
             "alpha < 0 and target length L: the emergence point is the same accuracy level for every task length",
 )
@@ -60,7 +61,8 @@ def mirage_inflection(c: sp.Expr, alpha: sp.Expr, L: sp.Expr) -> sp.Basic:
 
 @claim(
     "Exact match over longer targets rises more sharply with scale (it looks more emergent)",
-    id="emergence.mirage_longer_sharper", source=f"{SCHAEFFER}, §2 and Fig. 2C", about=(EXACT, "emergence.mirage_max_slope"),
+    id="emergence.mirage_longer_sharper", source=f"{SCHAEFFER}, §2 and Fig. 2C",
+    about=(EXACT, "emergence.mirage_max_slope"),
     domain=MIRAGE, log=("c",), integers=("L",),
     reading="sharpness = the largest slope of Acc against ln N (taken at the registered inflection, by central "
             "differences over +-1e-4 in ln N); 'more sharply' = the target of L + 1 tokens has a larger one, by more "
@@ -116,7 +118,8 @@ def mirage_edit_distance_power_law(loss: float, c: float, alpha: float, L: int) 
     examples=25,
 )
 def mirage_resolution(n_test: int, c: float, alpha: float, L: int) -> Outcome:
-    scales = evaluate("emergence.resolution_threshold_scale", c=c, alpha=alpha, L=L, n_test=np.array([n_test, 2 * n_test]))
+    scales = evaluate("emergence.resolution_threshold_scale", c=c, alpha=alpha, L=L,
+                      n_test=np.array([n_test, 2 * n_test]))
     return Outcome(bool(scales[1] < scales[0]), scale=scales[0], scale_twice_the_data=scales[1])
 
 
@@ -266,7 +269,8 @@ FITS = ("hoffmann_rounded", "hoffmann_unrounded", "besiroglu2024")
 
 
 @claim(
-    "Chinchilla's fitted exponents agree with the quantization model: beta lies closer to alpha/(1 + alpha) than to alpha",
+    "Chinchilla's fitted exponents agree with the quantization model: beta lies closer to alpha/(1 + alpha) than "
+    "to alpha",
     id="emergence.quanta_chinchilla_exponents", source=f"{MICHAUD}, App. (Fig. A12, data check)",
     about=("emergence.quanta_data_exponent", "scaling.chinchilla_loss"),
     domain={"fit": (0, len(FITS) - 1)}, integers=("fit",), holds_on={"fit": (0, 1)},
