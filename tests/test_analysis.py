@@ -148,6 +148,8 @@ def test_user_symbols_take_their_domains_from_assumptions():
 
 def test_a_boundary_with_several_roots_is_refused():
     assert [b.expr for b in critical_boundaries(RESULT, D)] == [(c_g / c_m) ** (1 / gamma)]
+    assert critical_value(RESULT, D, at="theta_m", circuit="theta_g") == (c_g / c_m) ** (1 / gamma)
+    assert critical_boundaries(RESULT, D, at="theta_m", circuit="theta_m") == []
     with pytest.raises(ValueError, match="no invasion rate"):
         critical_value(RESULT, eta_g)
     # A memorizer whose cost c_m (D - gamma)^2 is lowest at D = gamma may tie with the generalizer twice.

@@ -51,16 +51,14 @@ def critical_scale_step(alpha: float, ratio: float) -> Outcome:
 
 
 @claim(
-    "N_c is the capability-specific critical scale: the capability emerges at N_c",
-    id="documents.critical_scale_midpoint", source=f"{DOCUMENTS} 1", about=(LAW,),
-    domain={"N_c": TABLE_SCALE, "alpha": TABLE_ALPHA}, log=("N_c",),
-    reading="read as the middle of the transition: P(N_c) = 1/2 within 0.01 (the law's median is where the "
-            "capability is as likely present as absent), at the documents' critical scales and steepness",
-    examples=20,
+    "At the critical scale the law gives P(emergence | N_c) = 1 - 1/e ≈ 0.63, whatever the steepness alpha",
+    id="documents.critical_scale_at_critical", source=f"{DOCUMENTS} 1", about=(LAW,),
+    domain={"N_c": TABLE_SCALE, "alpha": (0.1, 1000.0)},
+    reading="the registered law at N = N_c equals 1 - e^-1 exactly, for every N_c and alpha > 0: N_c is neither "
+            "the median scale (P = 1/2) nor the edge of a step (P = 0 or 1)",
 )
-def critical_scale_midpoint(N_c: float, alpha: float, tolerance: float = 0.01) -> Outcome:
-    p = evaluate(LAW, N=N_c, N_c=N_c, alpha=alpha)
-    return Outcome(abs(p - 0.5) <= tolerance, P_at_N_c=p)
+def critical_scale_at_critical(N_c: sp.Expr, alpha: sp.Expr) -> sp.Basic:
+    return sp.Eq(formula_expr(LAW, N=N_c, N_c=N_c, alpha=alpha), 1 - sp.exp(-1))
 
 
 @claim(
@@ -272,7 +270,7 @@ def _product_proof() -> Proof:
 
 
 @claim(
-    "When the product of components exceeds their sum, emergence follows: the product exceeds the sum",
+    "The product of a capability's components exceeds their sum, hence emergence",
     id="documents.product_exceeds_sum", source=f"{DOCUMENTS} 6",
     about=("emergence.exact_match_accuracy", "emergence.token_probability"),
     domain={"x": (0.0, 10.0), "y": (0.0, 10.0)}, holds_on={"x": Domain(2.0, 10.0, hi_closed=True),
