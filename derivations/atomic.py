@@ -1,4 +1,5 @@
-"""Atomic file writes: every file the package writes goes to a temporary name beside its target, then is renamed.
+"""Atomic file writes: every file the package writes goes to a temporary name beside its target, then is renamed;
+and the output folders of the commands that write several files, checked before the work.
 
 A run killed at any moment leaves either the old file or the new one at the final path, never a
 0-byte or half-written one (``os.replace`` is atomic on POSIX and Windows within one folder).
@@ -48,3 +49,19 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator[
         raise ValueError(f"atomic_open writes whole files: mode must start with 'w', got {mode!r}")
     with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
         yield fh
+
+
+def output_folder(path: str) -> Path:
+    """The absolute output folder, created and checked writable now rather than after the work."""
+    if not path.strip():  # Path("") would silently mean the current folder
+        raise ValueError("--out must name a folder, got an empty string")
+    out = Path(path).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out must be a folder, {out} is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out: cannot create folder {out} ({exc.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ValueError(f"--out: folder {out} is not writable")
+    return out

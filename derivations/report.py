@@ -325,9 +325,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def handler(args: argparse.Namespace) -> int:
-    from figures.command import _output_folder
+    from derivations.atomic import output_folder
 
-    out = _output_folder(args.out)
+    out = output_folder(args.out)
     written = write_report(out)
     print(f"wrote {len(written)} pages into {out}")
     return 0

@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from derivations.atomic import output_folder
+
 # In the current folder, not ./figures/out: a paper's repository often has its own figures/ folder.
 DEFAULT_OUT = Path("circuitcomp-figures")
 
@@ -47,7 +49,7 @@ def handler(args: argparse.Namespace) -> int:
     # fontTools warns about a bundled font's zero timestamp while embedding it in each PDF: not the user's concern.
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     specs = _select(args.only, get_figure) if args.only else all_figures()
-    out = _output_folder(args.out)
+    out = output_folder(args.out)
     print(f"rendering {len(specs)} figure{'s' if len(specs) != 1 else ''} into {out}", flush=True)
     start = time.perf_counter()
     for i, r in enumerate(render_all([s.name for s in specs], out, args.fast, not args.no_cache, jobs), 1):
@@ -78,22 +80,6 @@ def _select(names: Sequence[str], get_figure) -> list:
         raise ValueError(f"--only: unknown figure{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
                          "circuitcomp figures --list shows the names")
     return specs
-
-
-def _output_folder(path: str) -> Path:
-    """The absolute output folder, created and checked writable now rather than after the work."""
-    if not path.strip():  # Path("") would silently mean the current folder
-        raise ValueError("--out must name a folder, got an empty string")
-    out = Path(path).expanduser().resolve()
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out must be a folder, {out} is a file")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"--out: cannot create folder {out} ({exc.strerror})") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise ValueError(f"--out: folder {out} is not writable")
-    return out
 
 
 def render_all(names: Sequence[str], out: Path, fast: bool, use_cache: bool, jobs: int) -> Iterator:
