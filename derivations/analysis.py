@@ -45,6 +45,15 @@ from theory.symbols import t as time_symbol
 SOLVE_SECONDS = 8.0  # CPU seconds: a system SymPy has not solved by then it will not solve in any useful time
 
 
+class NotSolvedSymbolically(ValueError):
+    """SymPy found no fixed point (``reason`` says how it failed); parameter values open the numeric route."""
+
+    def __init__(self, model: Model, reason: str) -> None:
+        super().__init__(f"model {model.name}: {reason}; given parameter values, "
+                         "derivations.analysis.analyse(model, values) finds them numerically")
+        self.reason = reason
+
+
 @dataclasses.dataclass(frozen=True)
 class FixedPoint:
     """A fixed point: where it is (``location``: analysis variable -> value; ``state``: the model's state),
@@ -152,9 +161,10 @@ class _Timeout(Exception):
 
 @contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt SymPy after ``seconds`` of CPU time (so a busy machine does not change the outcome; main
-    thread only, elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Interrupt SymPy after ``seconds`` of CPU time (so a busy machine does not change the outcome). Only the
+    main thread can install a signal handler: in a worker thread (joblib's threading backend, a server), or
+    where the platform has no profiling timer, SymPy runs without a limit."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
@@ -469,8 +479,13 @@ def analyse(model: Model, values: Mapping[str, float] | None = None) -> Analysis
     """The fixed points, their stability, invasion rates and conserved quantities of ``model``'s flow.
 
     Solved symbolically where SymPy can; otherwise, if parameter ``values`` are given (by name; defaults
-    from the model), numerically at those values; otherwise a ``ValueError`` says SymPy found none.
+    from the model), numerically at those values; otherwise :class:`NotSolvedSymbolically` (a ``ValueError``).
+    Given ``values`` are checked against their domains either way.
     """
+    if values:
+        from derivations.simulate import checked_values
+
+        checked_values(model, values)
     key = _key(model)
     if key in _ANALYSES:  # the same model loaded again (a file read twice): nothing to redo
         return dataclasses.replace(_ANALYSES[key], model=model)
@@ -485,8 +500,7 @@ def _analyse(model: Model, values: Mapping[str, float] | None) -> Analysis:
     tree = _symbolic_cached(model)
     numeric = "failed" in tree
     if numeric and values is None:
-        raise ValueError(f"model {model.name}: {tree['failed']}; given parameter values, "
-                         "derivations.analysis.analyse(model, values) finds them numerically")
+        raise NotSolvedSymbolically(model, tree["failed"])
     params = {}
     if numeric:
         from derivations.simulate import resolve_values

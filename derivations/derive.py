@@ -1,38 +1,48 @@
-"""``circuitcomp derive FILE.py[:NAME] [--solve-for SYMBOL] [--json]``: the analysis of a user's model.
+"""``circuitcomp derive FILE.py[:NAME] [key=value ...] [--solve-for SYMBOL] [--json]``: the analysis of a
+user's model.
 
 Prints the flow, the fixed points with eigenvalues and stability conditions, the invasion rates, the
-conserved quantities (text only) and, with ``--solve-for``, the critical value of that parameter. JSON keys:
-model, flow, fixed_points, invasion_rates, critical; every expression is ``{"expr": ..., "latex": ...}``,
-``expr`` a string that ``sympy.sympify`` parses back given the model's symbols by name (``locals``: a name
-such as ``gamma`` would otherwise read as SymPy's function).
+conserved quantities and, with ``--solve-for``, the critical value of that parameter. When SymPy cannot solve
+for the fixed points, the ``key=value`` parameter values (defaults from the model) let them be found
+numerically, with numeric eigenvalues and stability. JSON keys: model, flow, fixed_points, invasion_rates,
+critical, conserved; every expression is ``{"expr": ..., "latex": ...}``, ``expr`` a string that
+``sympy.sympify`` parses back given the model's symbols by name (``locals``: a name such as ``gamma`` would
+otherwise read as SymPy's function). A user's symbols are typeset by their own names, even where the package
+declares a symbol of the same name.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from functools import partial
 
 import sympy as sp
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="FILE.py[:NAME]", help="a Python file defining theory.dynamics.Model(s)")
+    parser.add_argument("values", nargs="*", metavar="key=value",
+                        help="parameter values, used to find the fixed points numerically if SymPy cannot solve them")
     parser.add_argument("--solve-for", metavar="SYMBOL",
                         help="a parameter: the value at which an invasion rate vanishes (the winner changes)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def expression(expr: sp.Basic) -> dict[str, str]:
-    """The one shape of every expression in the output."""
+def expression(expr: sp.Basic, own_names: bool = False) -> dict[str, str]:
+    """The one shape of every expression in the output; LaTeX with the package's names for its declared
+    symbols, or (``own_names``) every symbol by its own name."""
     from theory.symbols import latex
 
-    return {"expr": sp.sstr(expr), "latex": latex(expr)}
+    return {"expr": sp.sstr(expr), "latex": sp.latex(expr) if own_names else latex(expr)}
 
 
-def derive(spec: str, solve_for: str | None = None) -> tuple[dict, list[str]]:
-    """The JSON-ready analysis of the model in ``spec`` (``FILE.py[:NAME]``), and its conserved quantities
-    (printed in the text output)."""
-    from derivations.analysis import analyse, critical_value
-    from derivations.usermodel import load_model
+def derive(spec: str, solve_for: str | None = None, values: Mapping[str, str] | None = None
+           ) -> tuple[dict, list[str]]:
+    """The JSON-ready analysis of the model in ``spec`` (``FILE.py[:NAME]``) and its conserved quantities as
+    strings; ``values`` (by parameter name) serve when SymPy cannot solve for the fixed points."""
+    from derivations.analysis import NotSolvedSymbolically, analyse, critical_value
+    from derivations.usermodel import from_user_file, load_model
 
     model = load_model(spec)
     symbol = None
@@ -42,24 +52,33 @@ def derive(spec: str, solve_for: str | None = None) -> tuple[dict, list[str]]:
             raise ValueError(f"--solve-for: unknown symbol {solve_for!r}; model {model.name} has parameters "
                              f"{', '.join(by_name)}")
         symbol = by_name[solve_for]
-    result = analyse(model)
+    try:
+        result = analyse(model, values or None)
+    except NotSolvedSymbolically as exc:
+        raise ValueError(f"model {model.name}: {exc.reason}; give parameter values (name=value ...) to find the "
+                         "fixed points numerically") from None
+    if symbol is not None and result.numeric:
+        raise ValueError(f"--solve-for {symbol}: SymPy did not solve for the fixed points, so there is no "
+                         f"expression in {symbol} to solve (the numeric ones hold at the given values only)")
+    ex = partial(expression, own_names=from_user_file(model))
     return {
         "model": model.name,
-        "flow": {u.name: expression(e) for u, e in result.flow.items()},
+        "flow": {u.name: ex(e) for u, e in result.flow.items()},
         "fixed_points": [{
             "label": fp.label,
-            "state": {s.name: expression(v) for s, v in fp.state.items()},
+            "state": {s.name: ex(v) for s, v in fp.state.items()},
             "absent": list(fp.absent),
-            "eigenvalues": [expression(e) for e in fp.eigenvalues],
-            "stable_when": [expression(c) for c in fp.stable_when],
+            "eigenvalues": [ex(e) for e in fp.eigenvalues],
+            "stable_when": [ex(c) for c in fp.stable_when],
         } for fp in result.fixed_points],
-        "invasion_rates": [{"at": inv.at, "circuit": inv.circuit, "rate": expression(inv.rate)}
+        "invasion_rates": [{"at": inv.at, "circuit": inv.circuit, "rate": ex(inv.rate)}
                            for inv in result.invasion_rates],
-        "critical": {} if symbol is None else {symbol.name: expression(critical_value(result, symbol))},
+        "critical": {} if symbol is None else {symbol.name: ex(critical_value(result, symbol))},
+        "conserved": [ex(c) for c in result.conserved],
     }, [sp.sstr(c) for c in result.conserved]
 
 
-def _print_text(out: dict, conserved: list[str]) -> None:
+def _print_text(out: dict) -> None:
     print(f"model {out['model']}")
     print("flow:")
     for name, e in out["flow"].items():
@@ -74,23 +93,23 @@ def _print_text(out: dict, conserved: list[str]) -> None:
         print("invasion rates (growth rate of an absent circuit):")
         for inv in out["invasion_rates"]:
             print(f"  {inv['circuit']} at {inv['at']}: {inv['rate']['expr']}")
-    if conserved:
+    if out["conserved"]:
         print("conserved along the flow:")
-        for c in conserved:
-            print(f"  {c}")
+        for c in out["conserved"]:
+            print(f"  {c['expr']}")
     for name, e in out["critical"].items():
         print(f"critical {name} = {e['expr']}")
 
 
 def handler(args: argparse.Namespace) -> int:
-    from derivations.cli import dumps
+    from derivations.cli import dumps, parse_assignments
 
     try:
-        out, conserved = derive(args.model, args.solve_for)
+        out, _ = derive(args.model, args.solve_for, parse_assignments(args.values))
     except ArithmeticError as exc:  # SymPy's own refusals, reported like any bad input
         raise ValueError(str(exc).splitlines()[0]) from None
     if args.json:
         print(dumps(out))
     else:
-        _print_text(out, conserved)
+        _print_text(out)
     return 0

@@ -19,7 +19,7 @@ import os
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from scipy.optimize import brentq
 from derivations.atomic import atomic_open
 from derivations.compile import CompiledModel, compile_model
 from derivations.evaluate import check_domain
+from derivations.usermodel import from_user_file
 from theory.dynamics import Model
 from theory.symbols import NONNEGATIVE, POSITIVE, REAL, Domain, info
 
@@ -113,26 +114,37 @@ class Trajectory:
             writer.writerows(np.column_stack(list(columns.values())).tolist())
 
 
-def parameter_domain(symbol: sp.Symbol) -> tuple[Domain, str]:
-    """A parameter's domain and meaning: as declared in :mod:`theory.symbols`, else (a user's own symbol)
-    from its SymPy assumptions: positive, nonnegative, or any real number."""
-    try:
-        meta = info(symbol)
-    except KeyError:
-        domain = POSITIVE if symbol.is_positive else NONNEGATIVE if symbol.is_nonnegative else REAL
-        return domain, ""
-    return meta.domain, meta.description
+def parameter_domain(symbol: sp.Symbol, model: Model | None = None) -> tuple[Domain, str]:
+    """A parameter's domain and meaning: as declared in :mod:`theory.symbols`, else from its SymPy assumptions
+    (positive, nonnegative or any real number; integer-valued if so assumed). A symbol of a ``model`` from a
+    user's file always goes by its assumptions: it may share a declared symbol's name and assumptions (so
+    SymPy takes it for that symbol) without sharing its meaning."""
+    if model is None or not from_user_file(model):
+        try:
+            meta = info(symbol)
+        except KeyError:
+            pass
+        else:
+            return meta.domain, meta.description
+    domain = POSITIVE if symbol.is_positive else NONNEGATIVE if symbol.is_nonnegative else REAL
+    return (replace(domain, integer=True) if symbol.is_integer else domain), ""
 
 
-def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -> dict:
-    """Model defaults with ``overrides`` (by parameter name) applied and checked against their domains."""
+def checked_values(model: Model, overrides: Mapping[str, object] | None) -> dict[sp.Symbol, float]:
+    """``overrides`` (by parameter name) as values of the model's symbols, each checked against its domain."""
     by_name = {s.name: s for s in (*model.params, *model.defaults)}
-    values = dict(model.defaults)
+    values = {}
     for name, value in (overrides or {}).items():
         if name not in by_name:
             raise ValueError(f"unknown parameter {name!r} for model {model.name}; known: {', '.join(sorted(by_name))}")
         symbol = by_name[name]
-        values[symbol] = float(check_domain(name, value, *parameter_domain(symbol)))
+        values[symbol] = float(check_domain(name, value, *parameter_domain(symbol, model)))
+    return values
+
+
+def resolve_values(model: Model, overrides: Mapping[str, float] | None = None) -> dict:
+    """Model defaults with ``overrides`` (by parameter name) applied and checked against their domains."""
+    values = {**model.defaults, **checked_values(model, overrides)}
     missing = [s.name for s in model.params if s not in values]
     if missing:
         raise ValueError(f"model {model.name}: parameter(s) {', '.join(missing)} have no default; give name=value")

@@ -4,6 +4,10 @@ The file is imported as a module under a private name, so neither its file name 
 can replace one of the package's modules. Its :class:`theory.dynamics.Model` instances at module level
 are collected; NAME picks one by variable name or by ``Model.name``, and without NAME the file must
 define exactly one. Every failure is a ``ValueError`` of one line.
+
+A symbol the file creates with the name and assumptions of one of the package's declared symbols is, to
+SymPy, that same symbol; the loader records which models are the file's own (not the package's, imported
+into it), so that their parameters' domains come from the assumptions alone (:func:`from_user_file`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import importlib.util
 import math
 import re
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,6 +25,19 @@ from theory.dynamics import Model
 
 DEFAULT_HORIZON = 1e4
 _EVENT = re.compile(r"^([^=]+)=([^<>]+)([<>])(.+)$")
+_PACKAGES = ("theory", "derivations", "figures")
+_FROM_FILES: weakref.WeakSet[Model] = weakref.WeakSet()
+
+
+def from_user_file(model: Model) -> bool:
+    """Whether ``model`` was defined in a file loaded by :func:`load_model` (not one of the package's models)."""
+    return model in _FROM_FILES
+
+
+def _package_models() -> set[int]:
+    """The ids of the models the package's loaded modules define (a file may import and re-export one)."""
+    return {id(value) for name, module in list(sys.modules.items()) if name.partition(".")[0] in _PACKAGES
+            for value in list(getattr(module, "__dict__", {}).values()) if isinstance(value, Model)}
 
 
 def is_model_file(spec: str | None) -> bool:
@@ -66,6 +84,7 @@ def load_model(spec: str) -> Model:
             models[key] = value
     if not models:
         raise ValueError(f"model file {str(path)!r} defines no theory.dynamics.Model at module level")
+    _FROM_FILES.update(model for model in models.values() if id(model) not in _package_models())
     if wanted is None:
         if len(models) > 1:
             raise ValueError(f"model file {str(path)!r} defines several models ({', '.join(models)}): "

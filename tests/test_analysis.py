@@ -3,11 +3,13 @@ conditions against numeric eigenvalues and simulation, the critical size against
 conserved quantity and the phase diagram against integration."""
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import sympy as sp
 
+from derivations import analysis
 from derivations.analysis import Invasion, analyse, critical_boundaries, critical_value, stability_conditions
 from derivations.phase_diagram import phase_diagram
 from derivations.simulate import Event, simulate
@@ -156,3 +158,17 @@ def test_a_boundary_with_several_roots_is_refused():
     twice = Invasion("theta_g", "theta_m", c_g - c_m * (D - gamma) ** 2)
     with pytest.raises(ValueError, match="vanishes at several values of D"):
         critical_boundaries(dataclasses.replace(RESULT, invasion_rates=(twice,)), D)
+
+
+def test_analysis_in_a_worker_thread_runs_without_the_signal_time_limit(monkeypatch):
+    # Only the main thread may install the profiling-timer handler; a worker thread must still get its analysis.
+    monkeypatch.setattr(analysis, "_symbolic_cached", analysis._symbolic)  # derived in the thread, not read back
+    u = sp.Symbol("u", real=True)
+    s = sp.Symbol("s", positive=True)
+    well = Model(name="double_well", state=(u,), params=(s,), objective=(u**2 - s) ** 2 / 4, rates=(1,),
+                 coordinates=(u,), to_state=(u,), observables={"u": u}, defaults={s: 1.0}, initial={u: 0.5})
+    with ThreadPoolExecutor(1) as pool:  # the worker's exception, if any, is raised here
+        result = pool.submit(analyse, well).result(timeout=60)
+    # du/dt = -u (u^2 - s): the top of the hill at 0 (eigenvalue s) and the two wells at +-sqrt(s) (eigenvalue -2s).
+    points = {fp.state[u]: fp.eigenvalues for fp in result.fixed_points}
+    assert points == {0: (s,), sp.sqrt(s): (-2 * s,), -sp.sqrt(s): (-2 * s,)}

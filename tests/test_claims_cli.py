@@ -39,20 +39,27 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.fixture
-def user_file(tmp_path):
-    path = tmp_path / "my_claims.py"
+@pytest.fixture(scope="module")
+def user_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("user") / "my_claims.py"
     path.write_text(USER_FILE)
     return path
 
 
-@pytest.fixture
-def catalog(user_file, tmp_path, monkeypatch):
-    """The user's claims stand in for the registered ones, with a current verdicts file of their own."""
+@pytest.fixture(scope="module")
+def user_records(user_file):
+    """The user's claims (by id) and their records, checked once for the module."""
     claims = tuple(sorted(load_file(user_file), key=lambda c: c.id))
+    return claims, [shipped.record(c) for c in claims]
+
+
+@pytest.fixture
+def catalog(user_records, tmp_path, monkeypatch):
+    """The user's claims stand in for the registered ones, with a current verdicts file of their own."""
+    claims, records = user_records
     monkeypatch.setattr(registry, "_catalog", lambda: claims)
     monkeypatch.setattr(shipped, "PATH", tmp_path / "verdicts.json")
-    shipped.write([shipped.record(c) for c in claims])
+    shipped.write(records)
     return claims
 
 

@@ -168,6 +168,11 @@ def test_train_refuses_bad_input_before_training(tmp_path, capsys, argv, message
     assert code == 2 and message in err and err.count("\n") == 1
 
 
+def test_train_refuses_a_store_it_cannot_write_before_training(tmp_path, capsys):
+    code, _, err = run(capsys, "train", "grokking", "steps=5", "--store", str(tmp_path))  # a folder
+    assert code == 2 and "store: cannot use" in err and err.count("\n") == 1
+
+
 # --- real runs (torch) ------------------------------------------------------------------------------------------
 
 def _plain_t_memorize(torch, settings: dict) -> int | None:

@@ -108,16 +108,14 @@ class Claim:
     def _conditional(self, outside: Found, sub: Box, sub_proof: Proof | None, n: int, seed: int,
                      evidence: dict) -> Verdict:
         """A counterexample was found: the verdict on the stated sub-domain decides conditional or fails."""
-        if sub_proof is None:
-            sub_statement = symbolic_statement(self.body, sub) if self.proof is None else None
-            if sub_statement is not None:
-                attempt = prove(sub_statement[0], sub, sub_statement[1])
-                evidence["sub_proof"] = attempt.as_dict()
-                sub_proof = attempt if attempt.holds else None
+        sub_statement = symbolic_statement(self.body, sub) if self.proof is None else None
+        if sub_proof is None and sub_statement is not None:
+            attempt = prove(sub_statement[0], sub, sub_statement[1])
+            evidence["sub_proof"] = attempt.as_dict()
+            sub_proof = attempt if attempt.holds else None
         if sub_proof is not None:
             return self._verdict("conditional", outside.examples, outside, {**evidence, "method": "search",
                                                                              "sub_method": "proof"})
-        sub_statement = symbolic_statement(self.body, sub) if self.proof is None else None
         inside = search(self.id, self._evaluator(sub_statement), sub, n, seed)
         evidence["sub_examples"] = inside.examples
         total = outside.examples + inside.examples

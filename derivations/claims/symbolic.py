@@ -4,9 +4,10 @@ The proof simplifies the difference of the two sides and asks SymPy for its sign
 symbols' assumptions (positive, nonnegative, real, integer), then with each bounded argument written as
 a function of a nonnegative variable that sweeps its interval, so SymPy can use the bounds too.
 
-Where no proof is found, the search evaluates the relation at exact decimal points with 50 significant
-digits; the two sides count as equal when they differ by less than 10^-40 of their size (the one
-tolerance of this path, far below double precision).
+Where no proof is found, the search evaluates the relation at exact decimal points: the difference of the
+two sides to 50 significant digits of its own (however much the sides cancel), its sign deciding. A point
+where SymPy cannot tell the difference from zero with 200 working digits refutes nothing: a counterexample
+is only one whose failure is demonstrated (so an identity SymPy cannot simplify still holds at every point).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import math
 from collections.abc import Callable, Mapping
 
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 from derivations.claims.domain import Box, ClaimError, Interval
 from derivations.claims.outcome import Proof
 
 DIGITS = 50
-EQUAL_WITHIN = sp.Float("1e-40", DIGITS)
+ZERO_DIGITS = 200  # working digits SymPy may use to tell a difference from zero
 _SIGN = {"==": "zero", ">": "positive", ">=": "nonnegative", "<": "negative", "<=": "nonpositive"}
 
 
@@ -127,9 +129,14 @@ def decide(claim_id: str, statement: sp.Basic, symbols: Mapping[str, sp.Symbol],
     exact = {symbols[k]: _exact(v) for k, v in point.items()}
     lhs = _number(claim_id, statement.lhs.subs(exact), where)
     rhs = _number(claim_id, statement.rhs.subs(exact), where)
-    scale = max(abs(lhs), abs(rhs), sp.Integer(1))
-    difference = lhs - rhs
-    zero = abs(difference) <= EQUAL_WITHIN * scale if lhs.is_finite and rhs.is_finite else lhs == rhs
-    holds = {"==": zero, "!=": not zero, ">": difference > 0 and not zero, ">=": difference > 0 or zero,
-             "<": difference < 0 and not zero, "<=": difference < 0 or zero}[op]
-    return bool(holds), {"lhs": float(lhs), "rhs": float(rhs)}
+    values = {"lhs": float(lhs), "rhs": float(rhs)}
+    if lhs.is_finite and rhs.is_finite:
+        try:  # the difference itself to DIGITS significant digits, however much the two sides cancel
+            difference = sp.N((statement.lhs - statement.rhs).subs(exact), DIGITS, strict=True, maxn=ZERO_DIGITS)
+        except PrecisionExhausted:
+            return True, values  # not told apart from zero: a counterexample must be demonstrated, this is not one
+    else:
+        difference = sp.Integer(0) if lhs == rhs else sp.Integer(1 if lhs > rhs else -1)
+    sign = int(bool(difference > 0)) - int(bool(difference < 0))
+    holds = {"==": sign == 0, "!=": sign != 0, ">": sign > 0, ">=": sign >= 0, "<": sign < 0, "<=": sign <= 0}[op]
+    return bool(holds), values

@@ -73,7 +73,6 @@ def handle_train(args: argparse.Namespace) -> int:
 
         check_output_path(args.out)
     path = args.store or store.default_path()
-    store.check(path)
     if None in store.lookup(path, points) and importlib.util.find_spec("torch") is None:
         raise ValueError(INSTALL_HINT)
     if args.sweep:

@@ -62,14 +62,9 @@ def _connect(path: str | os.PathLike, create: bool) -> Iterator[sqlite3.Connecti
         conn.close()
 
 
-def check(path: str | os.PathLike) -> None:
-    """Create the store if needed; a ``ValueError`` naming ``store`` if it cannot be (checked before training)."""
-    with _connect(path, create=True):
-        pass
-
-
 def lookup(path: str | os.PathLike, settings: Sequence[Mapping[str, object]]) -> list[dict | None]:
-    """The stored result of each settings (None where it has not finished); creates an empty store if needed."""
+    """The stored result of each settings (None where it has not finished); creates an empty store if needed,
+    so a store that cannot be written fails here, before any training, with a ``ValueError`` naming ``store``."""
     with _connect(path, create=True) as conn:
         found = {}
         for s in settings:

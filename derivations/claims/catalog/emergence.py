@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.claims import Outcome, Proof, claim
-from derivations.claims.catalog.documents import formula_expr
+from derivations.claims.catalog.documents import formula_expr, log_slope, value_at
 from derivations.evaluate import evaluate
 from theory.registry import get
 
@@ -43,20 +43,31 @@ def mirage_shift(N: sp.Expr, c: sp.Expr, alpha: sp.Expr, L: sp.Expr) -> sp.Basic
                  formula_expr(EXACT, N=N / factor, c=c, alpha=alpha, L=1))
 
 
+def _inflection_proof() -> Proof:
+    from derivations.emergence.forms import log_derivative
+
+    c, length = sp.symbols("c L", positive=True)
+    alpha = sp.Symbol("alpha", negative=True)
+    n = get(EXACT).symbols[0]
+    accuracy = formula_expr(EXACT, c=c, alpha=alpha, L=length)
+    point = formula_expr("emergence.mirage_inflection_scale", c=c, alpha=alpha, L=length)
+    return Proof.combine(value_at("d^2Acc/d(ln N)^2", log_derivative(accuracy, 2), n, point, 0),
+                         value_at("Acc", accuracy, n, point, sp.exp(-1)))
+
+
 @claim(
     "Exact match looks emergent: it rises steepest (its emergence point) where the accuracy is 1/e, whatever L",
     id="emergence.mirage_inflection", source=f"{SCHAEFFER}, §2 (model); the inflection derived here",
-    about=(EXACT, "emergence.mirage_inflection_scale"), domain=MIRAGE, integers=("L",),
+    about=(EXACT, "emergence.mirage_inflection_scale"), domain=MIRAGE, log=("c",), integers=("L",),
     reading="at the registered inflection scale c L^(1/|alpha|), d^2Acc/d(ln N)^2 = 0 and Acc = 1/e exactly, for every "
-            "alpha < 0 and target length L: the emergence point is the same accuracy level for every task length",
+            "alpha < 0 and target length L (proved): the emergence point is the same accuracy level for every task "
+            "length. The search checks Acc = 1/e there within 1e-12",
+    proof=_inflection_proof, examples=20,
 )
-def mirage_inflection(c: sp.Expr, alpha: sp.Expr, L: sp.Expr) -> sp.Basic:
-    from derivations.emergence.forms import log_derivative
-
-    accuracy = formula_expr(EXACT, c=c, alpha=alpha, L=L)
-    n = get(EXACT).symbols[0]
-    point = formula_expr("emergence.mirage_inflection_scale", c=c, alpha=alpha, L=L)
-    return sp.And(sp.Eq(log_derivative(accuracy, 2).subs(n, point), 0), sp.Eq(accuracy.subs(n, point), sp.exp(-1)))
+def mirage_inflection(c: float, alpha: float, L: int, tolerance: float = 1e-12) -> Outcome:
+    point = evaluate("emergence.mirage_inflection_scale", c=c, alpha=alpha, L=L)
+    accuracy = evaluate(EXACT, N=point, c=c, alpha=alpha, L=L)
+    return Outcome(abs(accuracy - math.exp(-1)) <= tolerance, accuracy=accuracy)
 
 
 @claim(
@@ -70,12 +81,8 @@ def mirage_inflection(c: sp.Expr, alpha: sp.Expr, L: sp.Expr) -> sp.Basic:
     examples=25,
 )
 def mirage_longer_sharper(c: float, alpha: float, L: int, rtol: float = 1e-3) -> Outcome:
-    step = 1e-4
-    slopes = []
-    for length in (L, L + 1):
-        point = evaluate("emergence.mirage_inflection_scale", c=c, alpha=alpha, L=length)
-        ends = evaluate(EXACT, N=point * np.exp([-step, step]), c=c, alpha=alpha, L=length)
-        slopes.append(float(np.diff(ends)[0] / (2 * step)))
+    slopes = [log_slope(EXACT, evaluate("emergence.mirage_inflection_scale", c=c, alpha=alpha, L=length), c=c,
+                        alpha=alpha, L=length) for length in (L, L + 1)]
     return Outcome(slopes[1] > slopes[0] * (1 + rtol), slope_L=slopes[0], slope_longer=slopes[1])
 
 
@@ -101,10 +108,7 @@ def _edit_distance_tail_proof() -> Proof:
     proof=_edit_distance_tail_proof, examples=25,
 )
 def mirage_edit_distance_power_law(loss: float, c: float, alpha: float, L: int) -> Outcome:
-    step = 1e-4
-    scale = c * loss ** (1 / alpha)
-    ted = evaluate(TED, N=scale * np.exp([-step, step]), c=c, alpha=alpha, L=L)
-    slope = float(np.diff(np.log(ted))[0] / (2 * step))
+    slope = log_slope(TED, c * loss ** (1 / alpha), of_log=True, c=c, alpha=alpha, L=L)
     return Outcome(abs(slope / alpha - 1) <= loss, log_log_slope=slope)
 
 
@@ -147,7 +151,7 @@ def mirage_brier_smooth(N: float, N_x: float, slope: float, K: int, step: float 
     domain={"slope": (0.5, 3.0), "K": (2, 10), "window": (10.0, 1e3), "widen": (10.0, 100.0)},
     integers=("K",), log=("window", "widen"),
     reading="a measure of the curve, not of the sampling: the score of one smooth curve (minus the Brier score of the "
-            "logit model) on 41 log-spaced scales over N_x/window to N_x window, and over a window 'widen' times "
+            "logit model, N_x = 1) on 41 log-spaced scales from 1/window to window, and over a window 'widen' times "
             "wider, agree within a factor 2",
     examples=25,
 )
@@ -180,24 +184,23 @@ def loss_threshold_scale(eta: float, L_inf: float, N0: float, alpha_N: float) ->
     return Outcome(bool(below == 0 and above > 0), threshold_scale=scale, P_below=below, P_above=above)
 
 
+def _threshold_limit_proof() -> Proof:
+    l_inf, n0, alpha_n, gap = sp.symbols("L_inf N0 alpha_N gap", positive=True)
+    scale = formula_expr(THRESHOLD, eta=l_inf + gap, L_inf=l_inf, N0=n0, alpha_N=alpha_n)
+    return Proof.limit(scale, gap, 0, sp.oo, text="threshold scale as eta - L_inf = gap -> 0+")
+
+
 @claim(
     "A threshold closer to the irreducible loss needs ever larger models: N_eta -> infinity as eta -> L_inf",
     id="emergence.loss_threshold_diverges", source=f"{DU}, §4 (threshold in N); the limit derived here",
     about=(THRESHOLD,), domain={"L_inf": (1.5, 1.75), "N0": (1e8, 1e14), "alpha_N": (0.05, 0.5)},
     reading="with gap = eta - L_inf > 0, the registered threshold scale tends to infinity as gap -> 0+, for every "
-            "N0 > 0 and alpha_N > 0",
-    proof=lambda: _threshold_limit_proof(),
-    examples=20,
+            "N0 > 0 and alpha_N > 0 (proved; the search checks N_eta > 1000 N0 at gap = 1e-6)",
+    proof=_threshold_limit_proof, examples=20,
 )
 def loss_threshold_diverges(L_inf: float, N0: float, alpha_N: float, gap: float = 1e-6) -> Outcome:
     scale = evaluate(THRESHOLD, eta=L_inf + gap, L_inf=L_inf, N0=N0, alpha_N=alpha_N)
     return Outcome(scale > 1e3 * N0, threshold_scale=scale)
-
-
-def _threshold_limit_proof() -> Proof:
-    l_inf, n0, alpha_n, gap = sp.symbols("L_inf N0 alpha_N gap", positive=True)
-    scale = formula_expr(THRESHOLD, eta=l_inf + gap, L_inf=l_inf, N0=n0, alpha_N=alpha_n)
-    return Proof.limit(scale, gap, 0, sp.oo, text="threshold scale as eta - L_inf = gap -> 0+")
 
 
 # --- Michaud et al.: the quantization model ------------------------------------------------------------------
@@ -235,16 +238,30 @@ def quanta_data_exponent(D: sp.Expr, tau: sp.Expr, alpha: sp.Expr, a: sp.Expr, b
     return sp.And(sp.Eq(reducible(2 * D) / reducible(D), 2 ** (-exponent)), exponent < alpha)
 
 
+def _frequencies_proof() -> Proof:
+    k = sp.Symbol("k", integer=True, positive=True)
+    alpha = sp.Symbol("alpha", positive=True)
+    frequency = formula_expr("emergence.quanta_probability", k=k, alpha=alpha)
+    constant, power = frequency.as_independent(k, as_Add=False)
+    total = sp.summation(power, (k, 1, sp.oo))
+    return Proof([("p_k", frequency), ("the sum of its k-dependent factor over k >= 1", total),
+                  ("times the constant factor", constant * total)], holds=sp.simplify(constant * total - 1) == 0)
+
+
 @claim(
     "The quanta's use frequencies p_k = k^-(alpha+1) / zeta(alpha + 1) form a probability distribution",
-    id="emergence.quanta_frequencies_sum", source=f"{MICHAUD}, §3", about=("emergence.quanta_probability",),
-    domain={"alpha": QUANTA_ALPHA},
-    reading="the sum of the registered p_k over k = 1, 2, ... is exactly 1 for every alpha > 0",
+    id="emergence.quanta_frequencies_sum", source=f"{MICHAUD}, §3",
+    about=("emergence.quanta_probability", "emergence.quanta_loss_discrete"),
+    domain={"alpha": QUANTA_ALPHA, "terms": (1, 1000)}, integers=("terms",),
+    reading="the sum of the registered p_k over k = 1, 2, ... is exactly 1 for every alpha > 0 (proved). The search "
+            "adds the first 'terms' p_k to the registered exact tail beyond them (a Hurwitz zeta, "
+            "emergence.quanta_loss_discrete with a = 0, b = 1): 1 within 1e-12",
+    proof=_frequencies_proof, examples=20,
 )
-def quanta_frequencies_sum(alpha: sp.Expr) -> sp.Basic:
-    k = sp.Symbol("k", integer=True, positive=True)
-    constant, power = formula_expr("emergence.quanta_probability", k=k, alpha=alpha).as_independent(k, as_Add=False)
-    return sp.Eq(constant * sp.summation(power, (k, 1, sp.oo)), 1)
+def quanta_frequencies_sum(alpha: float, terms: int, tolerance: float = 1e-12) -> Outcome:
+    head = float(np.sum(evaluate("emergence.quanta_probability", k=np.arange(1.0, terms + 1), alpha=alpha)))
+    tail = evaluate("emergence.quanta_loss_discrete", n=terms, alpha=alpha, a=0.0, b=1.0)
+    return Outcome(abs(head + tail - 1) <= tolerance, total=head + tail)
 
 
 @claim(
