@@ -27,7 +27,7 @@ EXTRA: dict[str, tuple[str, str]] = {
     "figures": ("figures.command",
                 "draw the papers' figures (PDF + PNG): circuitcomp figures [--list] [--only NAME ...] [--fast]"),
     "derive": ("derivations.derive",
-               "analyse your own Model: circuitcomp derive FILE.py[:NAME] [--solve-for SYMBOL] [--json]"),
+               "analyse a Model: circuitcomp derive FILE.py[:NAME] [key=value ...] [--solve-for SYMBOL] [--json]"),
     "report": ("derivations.report",
                "write the derivation report, one Markdown page per family: circuitcomp report [--out DIR]"),
     "claims": ("derivations.claims.command",

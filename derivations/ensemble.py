@@ -54,7 +54,7 @@ def _values_to_arrays(model: Model, values: Mapping[str, object]) -> tuple[dict,
     missing = [s.name for s, v in defaults.items() if v is None and s.name not in values]
     if missing:
         raise ValueError(f"model {model.name}: parameter(s) {', '.join(missing)} have no default; give them")
-    merged = {s: np.ravel(check_domain(s.name, values.get(s.name, v), *parameter_domain(s)))
+    merged = {s: np.ravel(check_domain(s.name, values.get(s.name, v), *parameter_domain(s, model)))
               for s, v in defaults.items()}
     n = int(np.broadcast_shapes(*[a.shape for a in merged.values()])[0])
     return {s: np.broadcast_to(a, (n,)).copy() for s, a in merged.items()}, n

@@ -77,8 +77,8 @@ MODEL = Model(
 
 PHASES = {"theta_m1+theta_m0": "memorization", "theta_m0+theta_p": "semi-grokking", "theta_g+theta_p": "grokking"}
 HORIZON = 1e7  # steps
-SIZES = (10.0, 40.0, 60.0, 160.0)  # one per phase, and 60: above c_g/c_m = 50 but below D_g
-TOLERANCE = 1e-3  # final test accuracy against its value at the predicted fixed point
+SIZES = (10.0, 40.0, 60.0, 160.0)  # one per phase, and 60: above c_g/c_m = 50 but below the delayed threshold
+TOLERANCE = 1e-3  # final test accuracy against its value at the derived stable fixed point
 
 
 def stable_point(analysis, values: dict[sp.Symbol, float]):
@@ -89,26 +89,24 @@ def stable_point(analysis, values: dict[sp.Symbol, float]):
     return found[0] if len(found) == 1 else None
 
 
-def takeovers(analysis) -> list[tuple[float, float, str, str]]:
-    """The D axis cut at every critical boundary (other parameters at their defaults), adjacent pieces with
-    the same stable fixed point merged: (D from, D to, the stable point's label, the boundary at the upper end)."""
+def takeovers(analysis) -> list[tuple[float, str, str]]:
+    """The stable fixed point as D grows (other parameters at their defaults): the D axis is cut at every
+    critical boundary and each piece asked for its stable point. Returns (D where a piece starts, its stable
+    point's label, the invasion that starts it) for every change."""
     from derivations.analysis import critical_boundaries
 
     values = dict(MODEL.defaults)
-    cuts = sorted({float(b.expr.subs(values)): f"{b.circuit} invades {b.at}: D = {b.expr}"
-                   for b in critical_boundaries(analysis, D)}.items())
-    edges = [0.0, *[c for c, _ in cuts], np.inf]
-    pieces: list[tuple[float, float, str, str]] = []
-    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-        middle = hi / 2 if lo == 0 else 2 * lo if hi == np.inf else np.sqrt(lo * hi)
-        point = stable_point(analysis, {**values, D: middle})
-        label = point.label if point is not None else "none or several"
-        why = cuts[k][1] if k < len(cuts) else ""
-        if pieces and pieces[-1][2] == label:
-            pieces[-1] = (pieces[-1][0], hi, label, why)
-        else:
-            pieces.append((lo, hi, label, why))
-    return pieces
+    cuts = sorted({float(b.expr.subs(values)) for b in critical_boundaries(analysis, D)} - {np.inf})
+    cuts = [c for c in cuts if c > 0]
+    inside = [cuts[0] / 2, *np.sqrt(np.multiply(cuts[:-1], cuts[1:])), cuts[-1] * 2]  # one D in each piece
+    labels = [getattr(stable_point(analysis, {**values, D: d}), "label", "no single stable point") for d in inside]
+    changes = [(0.0, labels[0], "")]
+    for cut, before, after in zip(cuts, labels[:-1], labels[1:]):
+        if after != before:
+            why = [f"{b.circuit} invades {b.at} at D = {b.expr}" for b in critical_boundaries(analysis, D, at=before)
+                   if np.isclose(float(b.expr.subs(values)), cut)]
+            changes.append((cut, after, "; ".join(why)))
+    return changes
 
 
 def test_accuracy(analysis, point, size: float) -> float:
@@ -123,24 +121,29 @@ def test_accuracy(analysis, point, size: float) -> float:
 
 
 def main() -> int:
-    from derivations.analysis import analyse
+    from derivations.analysis import analyse, critical_value
     from derivations.simulate import Event, simulate
 
     analysis = analyse(MODEL)
-    print(f"derived    {len(analysis.fixed_points)} fixed points: {', '.join(fp.label for fp in analysis.fixed_points)}")
-    pieces = takeovers(analysis)
-    print(f"           stable as D grows ({', '.join(f'{s} = {MODEL.defaults[s]:g}' for s in (c_m, c_g, c_p, phi, lam))}):")
-    for lo, hi, label, why in pieces:
-        print(f"             {lo:6.4g} < D < {hi:<6.4g} {label:<18} {PHASES.get(label, '?'):<14} {why}")
-    agree = [p[2] for p in pieces] == list(PHASES)
-    print(f"simulated  final test accuracy after {HORIZON:g} steps, and at the stable fixed point:")
+    labels = [fp.label for fp in analysis.fixed_points]
+    print(f"derived    {len(labels)} fixed points: {', '.join(labels)}")
+    settings = ", ".join(f"{s} = {MODEL.defaults[s]:g}" for s in (c_m, c_g, c_p, phi, lam))
+    print(f"           the stable one as D grows ({settings}):")
+    changes = takeovers(analysis)
+    for start, label, why in changes:
+        print(f"             from D = {start:<4g} {label:<18} {PHASES.get(label, '?'):<14} {why}")
+    alone = critical_value(analysis, D, at="theta_m1+theta_m0", circuit="theta_g")
+    print(f"           (without theta_p, theta_g would take over from D = {alone} = "
+          f"{float(alone.subs(MODEL.defaults)):g})")
+    agree = [label for _, label, _ in changes] == list(PHASES)
+    print(f"simulated  final test accuracy after {HORIZON:g} steps, and at the derived stable point:")
     for size in SIZES:
         events = {"leaves 0": Event("test_accuracy", 0.25), "reaches 1": Event("test_accuracy", 0.75)}
         run = simulate(MODEL, HORIZON, {"D": size}, events=events)
         point = stable_point(analysis, {**MODEL.defaults, D: size})
         expected, final = test_accuracy(analysis, point, size), run.final("test_accuracy")
         agree &= abs(final - expected) < TOLERANCE
-        print(f"             D = {size:<5g} {final:.4f}   derived {expected:.4f} ({PHASES.get(point.label, point.label)})")
+        print(f"             D = {size:<5g} {final:.4f}   derived {expected:.4f}   {PHASES.get(point.label, point.label)}")
     # The last run grokks; on its way it must sit on the semi-grokking plateau.
     start, end = run.events["leaves 0"], run.events["reaches 1"]
     middle = np.sqrt(start * end)

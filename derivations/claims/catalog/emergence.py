@@ -212,14 +212,15 @@ QUANTA_ALPHA = (0.05, 3.0)
     id="emergence.quanta_parameter_exponent", source=f"{MICHAUD}, §3",
     about=("emergence.quanta_loss_of_scale", "emergence.quanta_parameter_exponent"),
     domain={"N": (1.0, 1e14), "C_q": (1.0, 1e8), "alpha": QUANTA_ALPHA, "a": (0.0, 1.0), "b": (2.0, 10.0)},
-    reading="the reducible loss L(N) - a of the registered L(N) (n = N/C_q quanta) falls by exactly 2^-alpha when N "
-            "doubles, at every N: a power law in N with exponent alpha",
+    reading="the reducible loss L(N) - a of the registered L(N) (n = N/C_q quanta) falls by exactly 2^-alpha_N when "
+            "N doubles, at every N, with alpha_N the registered exponent, equal to alpha: a power law in N",
 )
 def quanta_parameter_exponent(N: sp.Expr, C_q: sp.Expr, alpha: sp.Expr, a: sp.Expr, b: sp.Expr) -> sp.Basic:
     def reducible(n: sp.Expr) -> sp.Expr:
         return formula_expr("emergence.quanta_loss_of_scale", N=n, C_q=C_q, alpha=alpha, a=a, b=b) - a
 
-    return sp.Eq(reducible(2 * N) / reducible(N), 2 ** (-alpha))
+    exponent = formula_expr("emergence.quanta_parameter_exponent", alpha=alpha)
+    return sp.And(sp.Eq(reducible(2 * N) / reducible(N), 2 ** (-exponent)), sp.Eq(exponent, alpha))
 
 
 @claim(
@@ -228,14 +229,16 @@ def quanta_parameter_exponent(N: sp.Expr, C_q: sp.Expr, alpha: sp.Expr, a: sp.Ex
     about=("emergence.quanta_loss_of_data", "emergence.quanta_data_exponent"),
     domain={"D": (1.0, 1e14), "tau": (1.0, 100.0), "alpha": QUANTA_ALPHA, "a": (0.0, 1.0), "b": (2.0, 10.0)},
     reading="the reducible loss L(D) - a of the registered L(D) (a quantum learned once tau examples use it) falls "
-            "by exactly 2^(-alpha/(alpha + 1)) when D doubles, and alpha/(alpha + 1) < alpha for every alpha > 0",
+            "by exactly 2^-alpha_D when D doubles, with alpha_D the registered exponent, equal to alpha/(alpha + 1) "
+            "and below alpha = alpha_N for every alpha > 0",
 )
 def quanta_data_exponent(D: sp.Expr, tau: sp.Expr, alpha: sp.Expr, a: sp.Expr, b: sp.Expr) -> sp.Basic:
     def reducible(d: sp.Expr) -> sp.Expr:
         return formula_expr("emergence.quanta_loss_of_data", D=d, tau=tau, alpha=alpha, a=a, b=b) - a
 
-    exponent = alpha / (alpha + 1)
-    return sp.And(sp.Eq(reducible(2 * D) / reducible(D), 2 ** (-exponent)), exponent < alpha)
+    exponent = formula_expr("emergence.quanta_data_exponent", alpha=alpha)
+    return sp.And(sp.Eq(reducible(2 * D) / reducible(D), 2 ** (-exponent)), sp.Eq(exponent, alpha / (alpha + 1)),
+                  exponent < alpha)
 
 
 def _frequencies_proof() -> Proof:
