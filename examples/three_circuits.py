@@ -131,7 +131,7 @@ def main() -> int:
     print(f"           the stable one as D grows ({settings}):")
     changes = takeovers(analysis)
     for start, label, why in changes:
-        print(f"             from D = {start:<4g} {label:<18} {PHASES.get(label, '?'):<14} {why}")
+        print(f"             from D = {start:<4g} {label:<18} {PHASES.get(label, '?'):<14} {why}".rstrip())
     alone = critical_value(analysis, D, at="theta_m1+theta_m0", circuit="theta_g")
     print(f"           (without theta_p, theta_g would take over from D = {alone} = "
           f"{float(alone.subs(MODEL.defaults)):g})")
@@ -143,7 +143,8 @@ def main() -> int:
         point = stable_point(analysis, {**MODEL.defaults, D: size})
         expected, final = test_accuracy(analysis, point, size), run.final("test_accuracy")
         agree &= abs(final - expected) < TOLERANCE
-        print(f"             D = {size:<5g} {final:.4f}   derived {expected:.4f}   {PHASES.get(point.label, point.label)}")
+        phase = PHASES.get(point.label, point.label)
+        print(f"             D = {size:<5g} {final:.4f}   derived {expected:.4f}   {phase}")
     # The last run grokks; on its way it must sit on the semi-grokking plateau.
     start, end = run.events["leaves 0"], run.events["reaches 1"]
     middle = np.sqrt(start * end)
