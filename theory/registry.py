@@ -195,18 +195,20 @@ def register(
 # Every module of these packages is imported once, so that all registrations have run.
 _PACKAGES = ("theory", "derivations")
 
-# Modules that register nothing and are slow or side-effecting to import.
-_SKIP = {"cli"}
+# Modules and subpackages that register nothing: the command line, the claims (whose catalog itself reads
+# formulas, so importing it from here would load every family) and the training code (an optional extra).
+_SKIP = {"cli", "claims", "training", "derive", "report", "usermodel"}
 
 
 def _modules(package_name: str) -> list[str]:
     """Dotted names of the modules of a package and its subpackages (the family folders of derivations/)."""
     package = importlib.import_module(package_name)
     names = []
-    for module in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):
+    for module in pkgutil.iter_modules(package.__path__, prefix=f"{package_name}."):
         leaf = module.name.rsplit(".", 1)[1]
-        if not module.ispkg and not leaf.startswith("_") and leaf not in _SKIP:
-            names.append(module.name)
+        if leaf.startswith("_") or leaf in _SKIP:
+            continue
+        names.extend(_modules(module.name) if module.ispkg else [module.name])
     return names
 
 
