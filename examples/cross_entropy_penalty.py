@@ -30,6 +30,8 @@ import sys
 
 import sympy as sp
 
+from derivations.roots import unique_solution
+from derivations.simulate import simulate
 from theory.dynamics import Model
 from theory.functions import softplus
 
@@ -70,8 +72,6 @@ TOLERANCE = 1e-4  # relative, simulated against derived ratio
 def derive() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """The equilibrium ratio w_G / w_M, the critical data size (ratio 1), and the window's half-width: the factor
     on D that doubles the ratio."""
-    from derivations.roots import unique_solution
-
     # An interior point (both strengths positive) and r > 1, told to SymPy as r = 1 + k with k positive.
     strong_g, strong_m, k = sp.symbols("W_G W_M k", positive=True)
     objective = MODEL.objective.subs({w_G: strong_g, w_M: strong_m, r: 1 + k})
@@ -85,8 +85,6 @@ def derive() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
 
 def simulated_ratio(exponent: sp.Expr, size: float) -> tuple[float, float]:
     """Final w_G / w_M and test accuracy of a run from the model's initial state."""
-    from derivations.simulate import simulate
-
     run = simulate(MODEL, HORIZON, {"r": float(exponent), "D": size})
     return run.final("w_G") / run.final("w_M"), run.final("test_accuracy")
 

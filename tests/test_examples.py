@@ -5,11 +5,14 @@ hand written out in the test, or a direct numerical minimization)."""
 import importlib.util
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import sympy as sp
 from scipy.optimize import minimize
+
+from derivations.analysis import analyse, critical_value
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -64,8 +67,6 @@ def test_power_law_memorizer_exits_1_when_a_bracket_misses_the_derived_size(powe
 def test_three_circuits_runs_and_takes_over_in_the_hand_derived_order(three, capsys):
     assert three.main() == 0
     assert "derivation and simulation agree" in capsys.readouterr().out
-    from derivations.analysis import analyse, critical_value
-
     analysis = analyse(three.MODEL)
     assert len(analysis.fixed_points) == 10
     # By hand, with e1, e0 the training errors on the covered and the other examples: the memorizer's weights on
@@ -84,8 +85,6 @@ def test_three_circuits_runs_and_takes_over_in_the_hand_derived_order(three, cap
 
 
 def test_three_circuits_plateaus_are_the_hand_derived_accuracies(three):
-    from derivations.analysis import analyse
-
     analysis = analyse(three.MODEL)
     lam, phi, c_g, c_p = 0.01, 0.5, 5.0, 1.0
     # Semi-grokking: only the partial circuit on test inputs, margin y - lam c_p / (2 phi) on the covered part.
@@ -97,6 +96,16 @@ def test_three_circuits_plateaus_are_the_hand_derived_accuracies(three):
                                   ("theta_g+theta_p", 160.0, grok)):
         assert three.test_accuracy(analysis, analysis.point(label), size) == pytest.approx(expected, abs=1e-12)
     assert semi == pytest.approx(0.4984, abs=1e-4)  # stuck near the covered fraction
+
+
+def test_three_circuits_exits_1_when_the_simulation_disagrees(three, monkeypatch, capsys):
+    def stuck(model, horizon, values, events):  # every run ends at test accuracy 0.3, on no derived plateau
+        return SimpleNamespace(final=lambda name: 0.3, events={name: 1.0 + k for k, name in enumerate(events)},
+                               t=np.array([0.0, horizon]), observables={"test_accuracy": np.array([0.3, 0.3])})
+
+    monkeypatch.setattr(three, "simulate", stuck)
+    assert three.main() == 1
+    assert "DISAGREE" in capsys.readouterr().out
 
 
 # --- cross-entropy penalty exponent ----------------------------------------------------------------------------
@@ -121,7 +130,8 @@ def test_cross_entropy_penalty_ratio_matches_a_direct_minimization(penalty, expo
     P_M = c_M * size**beta
 
     def loss(w):
-        return np.logaddexp(0, np.log(q - 1) - w.sum()) + lam / p * (P_G**p * w[0] ** exponent + P_M**p * w[1] ** exponent)
+        penalty_term = lam / p * (P_G**p * w[0] ** exponent + P_M**p * w[1] ** exponent)
+        return np.logaddexp(0, np.log(q - 1) - w.sum()) + penalty_term
 
     best = minimize(loss, x0=[5.0, 5.0], bounds=[(1e-9, None)] * 2, method="L-BFGS-B", options={"ftol": 1e-15,
                                                                                               "gtol": 1e-12})
