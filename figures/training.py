@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from derivations.grokking.fit import (
+    NEAR_CRITICAL,
     GrokkingFit,
     fit_runs,
     holdout_mask,
@@ -33,10 +34,10 @@ RUNS_DIGEST = hashlib.sha256(DATA_FILE.read_bytes()).hexdigest()[:16] if DATA_FI
 
 @cache
 def _runs() -> tuple[Runs, Runs]:
-    """(grokking runs, retraining runs): every row's first phase is a grokking run."""
+    """(grokking runs, retraining runs): every row's first phase is a grokking run, counted once per seed."""
     runs = read_runs(DATA_FILE)
     retrain = np.isfinite(runs.extra.get("retrain_fraction", np.full(runs.n, np.nan)))
-    return runs, runs.take(retrain)
+    return runs.distinct(), runs.take(retrain)
 
 
 @cache
@@ -186,7 +187,8 @@ def _(d: dict) -> plt.Figure:
 # --- held-out predictions ------------------------------------------------------------------------------------
 @figure("training_vs_theory", "predicted vs measured steps to memorize and to generalize for held-out runs (a "
         "checkerboard half of the fraction x weight-decay settings), the model fitted on the other half; log axes, "
-        "identity line; open markers: near the critical fraction", source=SOURCE, settings={"runs": RUNS_DIGEST})
+        "identity line; open markers: near the critical fraction (below 1.5 times it)", source=SOURCE,
+        settings={"runs": RUNS_DIGEST})
 def training_vs_theory(fast: bool) -> dict:
     runs, _ = _runs()
     fit = _fit(held_out=True)
@@ -196,7 +198,7 @@ def training_vs_theory(fast: bool) -> dict:
     factors = [errors[k][q] for k in ("near_critical", "away_from_critical") for q in ("median_factor", "worst_factor")]
     return {"t_memorize": held.t_memorize, "t_memorize_predicted": tm, "t_generalize": held.t_generalize,
             "t_generalize_predicted": tg, "steps": held.steps,
-            "near": held.fraction < 2.0 * fit.constants["critical_fraction"],
+            "near": held.fraction < NEAR_CRITICAL * fit.constants["critical_fraction"],
             "factors": np.array([np.nan if v is None else v for v in factors], dtype=float)}
 
 
@@ -230,8 +232,9 @@ def _(d: dict) -> plt.Figure:
         _log_ticks(ax)
     near_median, near_worst, away_median, away_worst = (
         f"{v:.2g}" if math.isfinite(v) else ("n/a" if math.isnan(v) else r"$\infty$") for v in d["factors"])
-    handles = [Line2D([], [], color="C0", marker="o", ls="none", label=r"fraction $\geq 2 f_{\rm crit}$"),
-               Line2D([], [], color="C0", marker="o", mfc="none", ls="none", label=r"fraction $< 2 f_{\rm crit}$"),
+    near = rf"{NEAR_CRITICAL:g}\, f_{{\rm crit}}"
+    handles = [Line2D([], [], color="C0", marker="o", ls="none", label=rf"fraction $\geq {near}$"),
+               Line2D([], [], color="C0", marker="o", mfc="none", ls="none", label=rf"fraction $< {near}$"),
                Line2D([], [], color="C1", marker=">", ls="none", label="never within its steps (at the cap)"),
                Line2D([], [], color="C3", marker="^", ls="none", label="the model says never (at the top)"),
                Line2D([], [], color="0.4", lw=0.8, ls="--", label="identity: predicted = measured")]

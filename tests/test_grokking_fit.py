@@ -138,14 +138,18 @@ def test_bad_predict_words_exit_2_before_fitting(tmp_path, capsys, words, name):
     assert name in capsys.readouterr().err
 
 
-def test_prediction_json_has_times_and_an_interval(tmp_path, capsys):
+def test_prediction_and_hold_out_json(tmp_path, capsys):
     path = _csv(tmp_path, GOOD)
-    assert main(["fit", "grokking", path, "--bootstrap", "3", "--predict", "fraction=0.45", "weight_decay=1",
-                 "--json"]) == 0
+    assert main(["fit", "grokking", path, "--bootstrap", "3", "--hold-out", "--predict", "fraction=0.45",
+                 "weight_decay=1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     p = out["prediction"]
     assert p["lr"] == 0.003 and 0 < p["t_memorize"] < p["t_generalize"]
     low, high = p["t_generalize_interval"]
     assert low < p["t_generalize"] < high
-    assert {"critical_fraction", "constants", "runs"} <= set(out) and len(out["runs"]) == len(GOOD)
+    assert {"critical_fraction", "constants", "runs"} <= set(out)
+    held = out["hold_out"]
+    assert len(out["runs"]) + len(held["runs"]) == len(GOOD) and set(held["held_out_rows"]).isdisjoint(
+        held["fitted_rows"])
+    assert held["errors"]["away_from_critical"]["median_factor"] >= 1
     assert all("interval" in c for c in out["constants"].values())

@@ -204,8 +204,12 @@ def bootstrap(runs: Runs, fit: GrokkingFit, draws: int, seed: int = 0) -> np.nda
     """Refits on ``draws`` resamples of the runs (drawn with replacement, seeded), each from ``fit``'s optimum;
     resamples the model cannot be fitted to (e.g. no run generalized) are drawn again. Rows of x."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    out = []
+    out, attempts = [], 0
     while len(out) < draws:
+        if attempts == 10 * draws:
+            raise ValueError(f"--bootstrap: only {len(out)} of {attempts} resamples of the runs could be fitted (too "
+                             "few runs that generalized); use fewer draws or more runs")
+        attempts += 1
         sample = runs.take(rng.integers(0, runs.n, runs.n))
         try:
             out.append(fit_runs(sample, fit.x).x)
@@ -249,6 +253,7 @@ def summary(runs: Runs, fit: GrokkingFit, samples: np.ndarray | None = None, see
         per_run.append({
             "row": int(runs.rows[i]), "fraction": runs.fraction[i], "weight_decay": runs.weight_decay[i],
             "lr": runs.lr[i], "steps": runs.steps[i],
+            **({"seed": _finite_or_none(runs.extra["seed"][i])} if "seed" in runs.extra else {}),
             **{key: _finite_or_none(value[i]) for key, value in (
                 ("t_memorize", runs.t_memorize), ("t_memorize_predicted", tm),
                 ("t_generalize", runs.t_generalize), ("t_generalize_predicted", tg))},
@@ -271,16 +276,18 @@ def _finite_or_none(value: float) -> float | None:
 
 
 # --- hold-out check ----------------------------------------------------------------------------------------
-NEAR_CRITICAL = 2.0  # a run is "near the critical fraction" below this multiple of it
+NEAR_CRITICAL = 1.5  # a run is "near the critical fraction" below this multiple of it
 
 
 def holdout_mask(runs: Runs) -> np.ndarray:
     """True for the runs to fit on: a checkerboard over the (fraction, weight_decay) grid, so every fraction and
-    every weight decay appears on both sides and each held-out setting sits between fitted neighbours. All
-    seeds of a setting fall on the same side."""
-    i = np.unique(runs.fraction, return_inverse=True)[1]
-    j = np.unique(runs.weight_decay, return_inverse=True)[1]
-    return (i + j) % 2 == 0
+    every weight decay appears on both sides and each held-out setting sits between fitted neighbours. The fitted
+    side holds the corner of the largest fraction and weight decay, so no held-out run asks the model to
+    extrapolate beyond the fitted fraction x weight decay (where its memorizer stops fitting). All seeds of a
+    setting fall on the same side."""
+    i = np.unique(runs.fraction, return_inverse=True)[1].ravel()
+    j = np.unique(runs.weight_decay, return_inverse=True)[1].ravel()
+    return (i + j) % 2 == (i.max() + j.max()) % 2
 
 
 def prediction_errors(runs: Runs, fit: GrokkingFit) -> dict:

@@ -90,7 +90,9 @@ def handler(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
     setting = _setting(args.predict)
-    runs = read_runs(args.file)
+    rows = read_runs(args.file)
+    runs = rows.distinct()
+    repeated = sorted(set(rows.rows.tolist()) - set(runs.rows.tolist()))
     if setting is not None and "lr" not in setting:
         rates = np.unique(runs.lr)
         if rates.size != 1:
@@ -103,6 +105,7 @@ def handler(args: argparse.Namespace) -> int:
     fit = model.fit_runs(runs)
     samples = model.bootstrap(runs, fit, args.bootstrap, args.seed) if args.bootstrap else None
     result = model.summary(runs, fit, samples, args.seed)
+    result["repeated_rows"] = repeated  # the same settings and seed as an earlier row: one run, counted once
     if held_out is not None:
         result["hold_out"] = {"fitted_rows": runs.rows.tolist(), "held_out_rows": held_out.rows.tolist(),
                               "errors": model.prediction_errors(held_out, fit),

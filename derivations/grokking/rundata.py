@@ -37,6 +37,15 @@ class Runs:
     def n(self) -> int:
         return self.fraction.size
 
+    def distinct(self) -> Runs:
+        """One row per run: rows with the same settings and ``seed`` (e.g. a run continued into several
+        retraining experiments) repeat one run. Without a seed column every row is its own run."""
+        if "seed" not in self.extra:
+            return self
+        keys = np.stack([self.fraction, self.weight_decay, self.lr, self.steps, self.extra["seed"]], axis=1)
+        first = np.sort(np.unique(np.nan_to_num(keys, nan=-1.0), axis=0, return_index=True)[1])
+        return self.take(first)
+
     def take(self, index: np.ndarray) -> Runs:
         """The runs at ``index`` (a boolean mask or integer positions, repeats allowed)."""
         pick = {k: getattr(self, k)[index] for k in (*REQUIRED, "rows")}
