@@ -180,7 +180,7 @@ def _(d: dict) -> plt.Figure:
     ax.set_ylabel("final test accuracy")
     ax.set_ylim(-0.03, 1.05)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize="small")
-    ax.set_title("Ungrokking: retrained below the critical fraction, the memorizer wins", fontsize="medium")
+    ax.set_title("Ungrokking: test accuracy after retraining a grokked network on a subset", fontsize="medium")
     return fig
 
 

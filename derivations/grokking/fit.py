@@ -292,19 +292,23 @@ def holdout_mask(runs: Runs) -> np.ndarray:
 
 def prediction_errors(runs: Runs, fit: GrokkingFit) -> dict:
     """How well ``fit`` predicts ``runs`` (e.g. held out): the factor max(pred/measured, measured/pred) of
-    t_generalize, median and worst, near the critical fraction (< NEAR_CRITICAL times it) and away from it;
-    and for runs that never generalized, how many the model also says would not within their steps."""
-    _, tg = predict(fit.x, runs.fraction, runs.weight_decay, runs.lr)
-    seen = np.isfinite(runs.t_generalize)
-    factor = np.exp(np.abs(np.log(np.where(seen, tg, 1.0) / np.where(seen, runs.t_generalize, 1.0))))
+    t_generalize, median and worst, near the critical fraction (< NEAR_CRITICAL times it) and away from it, and
+    of t_memorize; for runs that never generalized, how many the model also says would not within their steps."""
+    tm, tg = predict(fit.x, runs.fraction, runs.weight_decay, runs.lr)
+
+    def factor(predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
+        seen = np.isfinite(measured)
+        return np.exp(np.abs(np.log(predicted[seen] / measured[seen])))
+
+    def spread(values: np.ndarray) -> dict:
+        return {"runs": int(values.size), "median_factor": float(np.median(values)) if values.size else None,
+                "worst_factor": float(np.max(values)) if values.size else None}
+
     near = runs.fraction < NEAR_CRITICAL * fit.constants["critical_fraction"]
-    out: dict = {}
-    for key, where in (("near_critical", seen & near), ("away_from_critical", seen & ~near)):
-        values = factor[where]
-        out[key] = {"runs": int(where.sum()),
-                    "median_factor": float(np.median(values)) if values.size else None,
-                    "worst_factor": float(np.max(values)) if values.size else None}
-    censored = ~seen
+    out = {"near_critical": spread(factor(tg[near], runs.t_generalize[near])),
+           "away_from_critical": spread(factor(tg[~near], runs.t_generalize[~near])),
+           "memorization": spread(factor(tm, runs.t_memorize))}
+    censored = ~np.isfinite(runs.t_generalize)
     out["never_generalized"] = {"runs": int(censored.sum()),
                                 "predicted_later_than_steps": int(np.sum(tg[censored] > runs.steps[censored]))}
     return out

@@ -137,9 +137,10 @@ def _print(result: dict) -> None:
         print(f"  {r['row']:>3}  {r['fraction']:>8g}  {r['weight_decay']:>12g}  {memorize}  {generalize}")
     if "hold_out" in result:
         errors = result["hold_out"]["errors"]
-        for key in ("near_critical", "away_from_critical"):
+        for key, event in (("near_critical", "t_generalize"), ("away_from_critical", "t_generalize"),
+                           ("memorization", "t_memorize")):
             e = errors[key]
-            print(f"  held out, {key.replace('_', ' ')}: {e['runs']} runs, t_generalize off by a factor "
+            print(f"  held out, {key.replace('_', ' ')}: {e['runs']} runs, {event} off by a factor "
                   f"{_fmt(e['median_factor'])} (median), {_fmt(e['worst_factor'])} (worst)")
         never = errors["never_generalized"]
         print(f"  held out, never generalized: {never['runs']} runs, {never['predicted_later_than_steps']} predicted "
