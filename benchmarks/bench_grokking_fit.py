@@ -94,7 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.draws < 0 or args.repeat < 1:
         parser.error("--draws must be >= 0 and --repeat >= 1")
-    runs = read_runs(args.runs)
+    runs = read_runs(args.runs).distinct()  # as the command counts them: one row per run
     t0 = time.process_time()
     fit._compiled()  # derived and compiled once per process: timed apart from the fits
     compile_seconds = time.process_time() - t0

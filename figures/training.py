@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 from matplotlib import pyplot as plt
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
 
 from derivations.grokking.fit import (
     NEAR_CRITICAL,
@@ -202,11 +202,12 @@ def training_vs_theory(fast: bool) -> dict:
             "factors": np.array([np.nan if v is None else v for v in factors], dtype=float)}
 
 
-def _log_ticks(ax: plt.Axes) -> None:
-    """Log axes spanning about a decade: ticks at 1, 2, 5 x 10^k written plainly, no crowded minor labels."""
+def _log_ticks(ax: plt.Axes, lo: float, hi: float) -> None:
+    """Log ticks without crowding: at 1, 2, 5 x 10^k written plainly over up to two decades, else at powers of ten."""
+    narrow = math.log10(hi / lo) <= 2
     for axis in (ax.xaxis, ax.yaxis):
-        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if narrow else (1.0,)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}") if narrow else LogFormatterSciNotation())
         axis.set_minor_formatter(NullFormatter())
 
 
@@ -229,7 +230,7 @@ def _(d: dict) -> plt.Figure:
         ax.plot([lo, hi], [lo, hi], color="0.4", lw=0.8, ls="--")
         ax.set(xscale="log", yscale="log", xlim=(lo, hi), ylim=(lo, hi), title=f"{title} (held-out runs)",
                xlabel="measured steps", ylabel="predicted steps (fit on the other half)")
-        _log_ticks(ax)
+        _log_ticks(ax, lo, hi)
     near_median, near_worst, away_median, away_worst = (
         f"{v:.2g}" if math.isfinite(v) else ("n/a" if math.isnan(v) else r"$\infty$") for v in d["factors"])
     near = rf"{NEAR_CRITICAL:g}\, f_{{\rm crit}}"
