@@ -8,12 +8,13 @@ read when they are. Every bad value raises a ``ValueError`` naming its row and c
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from derivations.tables import read_csv
 
 REQUIRED = ("fraction", "weight_decay", "lr", "steps", "t_memorize", "t_generalize")
 OPTIONAL = ("seed", "retrain_fraction", "retrain_steps", "grokked_test_accuracy", "final_test_accuracy", "t_ungrok")
@@ -75,13 +76,7 @@ _SETTING_DOMAINS = {"fraction": (0.0, False, 1.0), "weight_decay": (0.0, False, 
 def read_runs(path: str | Path) -> Runs:
     """Read and check runs from a CSV (UTF-8, with or without a byte-order mark)."""
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            records = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from None
+    header, records = read_csv(path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ValueError(f"{path}: no column {missing[0]!r} (needed: {', '.join(REQUIRED)}; found: "

@@ -16,7 +16,6 @@ seeded bootstrap refits, and the compute-optimal allocation with its bootstrap b
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import math
 import sys
@@ -31,6 +30,7 @@ import sympy as sp
 from derivations.cache import Derivations
 from derivations.compile import compile_expr
 from derivations.evaluate import evaluate
+from derivations.tables import read_csv
 from theory.registry import DEFINITION, Derivation, register
 from theory.scaling import BESIROGLU, CHINCHILLA_SETS, HOFFMANN, A, B, E, N, alpha, beta, chinchilla_loss
 from theory.symbols import D, declare
@@ -224,13 +224,7 @@ def read_runs(path: str | Path, columns: Columns = Columns(), drop_highest: int 
     if (columns.flop is None) == (columns.tokens is None):
         raise ValueError("give exactly one of a training-FLOP column and a tokens column")
     path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            records = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from None
+    header, records = read_csv(path)
     wanted = {"params": columns.params, "loss": columns.loss}
     wanted["flop" if columns.flop is not None else "tokens"] = columns.flop or columns.tokens
     for role, name in wanted.items():
