@@ -36,6 +36,7 @@ from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
+from timing import cpu_best  # noqa: E402
 
 from derivations.scaling import fit  # noqa: E402
 
@@ -58,15 +59,6 @@ def handwritten(data: fit.RunData, delta: float = fit.HUBER_DELTA) -> Callable[[
         return float(value), np.array([w1.sum(), w2.sum(), (slope * e3).sum(), -(w1 @ log_n), -(w2 @ log_d)])
 
     return value_and_gradient
-
-
-def cpu_best(func: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.process_time()
-        out = func()
-        times.append(time.process_time() - t0)
-    return min(times), out
 
 
 def main() -> None:

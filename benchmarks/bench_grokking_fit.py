@@ -23,11 +23,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 from scipy.stats import norm  # noqa: E402
+from timing import cpu_best  # noqa: E402
 
 from derivations.evaluate import evaluate  # noqa: E402
 from derivations.grokking import fit  # noqa: E402
@@ -75,15 +75,6 @@ def plain_fit(runs: Runs) -> tuple[np.ndarray, float]:
         if best is None or res.fun < best.fun:
             best = res
     return best.x, -float(best.fun)
-
-
-def cpu_best(func: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.process_time()
-        out = func()
-        times.append(time.process_time() - t0)
-    return min(times), out
 
 
 def main() -> None:
