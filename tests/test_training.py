@@ -227,3 +227,14 @@ def test_train_json_and_store_through_the_command_line(torch, tmp_path, capsys):
     assert code == 0 and json.loads(again) == result and "not retrained" in err
     with open(out, newline="") as fh:
         assert [row["steps_run"] for row in csv.DictReader(fh)] == ["50"]
+
+
+def test_the_transformer_option_trains_and_is_deterministic(torch):
+    from derivations.training.loop import train
+
+    settings = {**SMALL, "model": "transformer", "width": 32, "embed": 32, "steps": 80, "lr": 1e-2}
+    first, second = train(settings, progress=False), train(settings, progress=False)
+    assert first["model"] == "transformer" and first["steps_run"] == 80
+    assert first["t_memorize"] is not None and first["final_train_accuracy"] > 0.99  # it memorizes (about step 60)
+    assert {k: first[k] for k in ("t_memorize", "final_train_accuracy")} == \
+        {k: second[k] for k in ("t_memorize", "final_train_accuracy")}
