@@ -18,7 +18,9 @@ growth rate (du/dt for a log coordinate). From the flow in these variables:
 * conserved quantities where a candidate verifies symbolically: a Lotka-Volterra first integral for each
   pair of log coordinates, a balance law c_i^2/rate_i - c_j^2/rate_j for each pair of other coordinates.
 
-With parameter ``values``, a flow that SymPy cannot solve is solved numerically at those values instead.
+With parameter ``values``, a flow that SymPy cannot solve is solved numerically at those values instead: from
+the end of a long run from the model's initial condition and from spread starts, with stability read off the
+numeric eigenvalues (on the initial condition's level set where the flow conserves quantities of the variables).
 Symbolic results go through the disk cache, keyed by the model's content.
 """
 
@@ -415,59 +417,132 @@ def _symbolic_cached(model: Model) -> dict:
 
 
 # --- numeric fallback -----------------------------------------------------------------------------------------
-def _restricted(f, n: int, free: list[int]):
-    """The flow's components ``free`` as a function of those variables, the others held at 0."""
+SETTLE_SCALES = 1e12  # a run from the initial condition lasts this many of the flow's initial time scales
+SETTLE_SECONDS = 1.0  # and is given up (as a start only) beyond this
+
+
+def _settled(model: Model, frame: _Frame, values: Mapping[str, float] | None, jac, start: np.ndarray
+             ) -> np.ndarray | None:
+    """Where a long run from the model's initial condition (``start``, in the analysis variables) ends: the
+    start nearest the fixed point the model actually reaches. None if the run cannot be completed (it
+    diverges, leaves the model's domain, or takes too long)."""
+    from derivations.simulate import simulate
+
+    with np.errstate(all="ignore"):
+        scale = np.max(np.abs(np.asarray(jac(*start), dtype=float)))
+    horizon = SETTLE_SCALES / (scale if np.isfinite(scale) and scale > 0 else 1.0)
+    try:
+        run = simulate(model, horizon, values, n_points=3, max_seconds=SETTLE_SECONDS)
+    except ValueError:
+        return None
+    end = run.u[:, -1]
+    return np.where(frame.logarithmic, np.exp(end), end)
+
+
+def _restricted(equations, n: int, free: list[int], laws=None, levels: np.ndarray | None = None):
+    """The ``equations`` ``free`` as a function of those variables, the others held at 0; then, if given, the
+    conservation ``laws``' departures from their ``levels``."""
 
     def residual(z: np.ndarray) -> np.ndarray:
         x = np.zeros(n)
         x[free] = z
-        return np.asarray(f(*x), dtype=float)[free]
+        out = np.asarray(equations(*x), dtype=float)[free]
+        return out if laws is None else np.concatenate([out, np.asarray(laws(*x), dtype=float) - levels])
 
     return residual
 
 
-def _numeric_points(model: Model, frame: _Frame, params: dict[sp.Symbol, float]) -> list[tuple]:
-    """Fixed points at the given parameter values: for every set of absent circuits, the others solved by
-    scipy from several starts (+-1 and log-spread seeds of either sign); duplicates merged."""
+def _spectrum_at(jac, normals, x: np.ndarray, n: int) -> tuple[tuple, tuple] | None:
+    """Numeric eigenvalues and stability at ``x`` (None where the flow is not differentiable).
+
+    A conserved quantity's gradient is a left null vector of the Jacobian at every fixed point (differentiate
+    grad C . F = 0): as many eigenvalues as independent ``normals`` vanish, across the level sets, and are set
+    to exactly 0; the point is stable on its level set when every other eigenvalue has a negative real part."""
+    with np.errstate(all="ignore"):
+        at = np.asarray(jac(*x), dtype=float).reshape(n, n)
+    if not np.all(np.isfinite(at)):
+        return None
+    eigen = np.linalg.eigvals(at)
+    across = np.zeros(n, dtype=bool)
+    if normals is not None:
+        across[np.argsort(np.abs(eigen))[:np.linalg.matrix_rank(np.asarray(normals(*x), float).reshape(-1, n))]] = True
+        eigen[across] = 0
+    stable = bool(np.all(eigen.real[~across] < 0))
+    return (tuple(sp.Float(e.real) if abs(e.imag) < 1e-14 else sp.sympify(complex(e)) for e in eigen),
+            (sp.true if stable else sp.false,))
+
+
+def _numeric_points(model: Model, frame: _Frame, values: Mapping[str, float] | None,
+                    params: dict[sp.Symbol, float], conserved: list[sp.Expr]) -> list[tuple]:
+    """Fixed points at the given parameter values: for every set of absent circuits, the others solved by scipy
+    from several starts (the end of a long run from the model's initial condition, +-1 and log-spread seeds of
+    either sign); duplicates merged, circuit sizes within rounding of 0 set to 0. A present circuit must have a
+    vanishing per-capita rate, not merely a small size (a circuit still dying out at the end of the run).
+
+    A flow with conserved quantities in the analysis variables (the balance law of a product of weights) has
+    its fixed points on curves, one point per level set: they are sought on the level set of the model's
+    initial condition (the conservation laws appended to the equations, solved by least squares), where they
+    are isolated and the run from the initial condition stays."""
     from scipy.optimize import root
 
-    from derivations.compile import compile_expr
+    from derivations.compile import compile_expr, compile_model
+    from derivations.simulate import resolve_values
 
     field = [e.subs(params) for e in frame.field]
-    jacobian = sp.Matrix(field).jacobian(frame.variables)
     f = compile_expr(frame.variables, field)
-    jac = compile_expr(frame.variables, sp.ImmutableMatrix(jacobian))
+    jac = compile_expr(frame.variables, sp.ImmutableMatrix(sp.Matrix(field).jacobian(frame.variables)))
     n = len(frame.variables)
+    circuits = list(frame.rates)
+    equations = compile_expr(frame.variables, [frame.rates[i].subs(params) if i in frame.rates else field[i]
+                                               for i in range(n)])
+    u0 = compile_model(model).initial_state(resolve_values(model, values))
+    initial = np.where(frame.logarithmic, np.exp(u0), u0)
+    # Laws of the variables alone: not of time, nor of a log coordinate (-inf where its circuit is absent).
+    laws = [c for c in (sp.sympify(c).subs(frame.to_variables).subs(params) for c in conserved)
+            if c.free_symbols <= set(frame.variables)]
+    law = normals = levels = None
+    if laws:
+        law = compile_expr(frame.variables, laws)
+        normals = compile_expr(frame.variables, sp.ImmutableMatrix(sp.Matrix(laws).jacobian(frame.variables)))
+        levels = np.asarray(law(*initial), dtype=float)
     rng = np.random.default_rng(0)
     # Sizes are >= 0; other variables may have either sign.
     signs = np.where(frame.logarithmic, 1.0, rng.choice([-1.0, 1.0], size=(8, n)))
-    starts = [np.ones(n), np.where(frame.logarithmic, 1.0, -1.0), *(signs * 10.0 ** rng.uniform(-3, 1, size=(8, n)))]
+    settled = _settled(model, frame, values, jac, initial)
+    starts = [*([] if settled is None else [settled]), np.ones(n), np.where(frame.logarithmic, 1.0, -1.0),
+              *(signs * 10.0 ** rng.uniform(-3, 1, size=(8, n)))]
     found: list[np.ndarray] = []
-    circuits = list(frame.rates)
     for k in range(len(circuits) + 1):
         for absent in itertools.combinations(circuits, k):
             free = [i for i in range(n) if i not in absent]
-            residual = _restricted(f, n, free)
+            residual = _restricted(equations, n, free, law, levels)
             for start in starts:
                 with np.errstate(all="ignore"):
-                    sol = root(residual, start[free], method="hybr") if free else None
+                    sol = root(residual, start[free], method="lm" if laws else "hybr") if free else None
                 x = np.zeros(n)
                 if sol is not None:
                     if not sol.success or not np.all(np.isfinite(sol.x)):
                         continue
                     x[free] = sol.x
-                if np.abs(np.asarray(f(*x), float)).max() > 1e-9 * (1 + np.abs(x).max()):
+                scale = 1 + np.abs(x).max()
+                x[[i for i in circuits if abs(x[i]) < 1e-12 * scale]] = 0
+                present = [i for i in range(n) if i not in frame.rates or x[i] != 0]
+                with np.errstate(all="ignore"):
+                    off = max(np.abs(np.asarray(f(*x), float)).max(),
+                              np.abs(np.asarray(equations(*x), float)[present]).max(initial=0)) / scale
+                    if laws:
+                        off = max(off, np.abs(np.asarray(law(*x), float) - levels).max() / (1 + np.abs(levels).max()))
+                if not off <= 1e-9:  # also a NaN
                     continue
-                if any(x[i] < -1e-12 for i in range(n) if frame.logarithmic[i]):
+                if any(x[i] < 0 for i in range(n) if frame.logarithmic[i]):
                     continue
                 if not any(np.allclose(x, y, rtol=1e-6, atol=1e-12) for y in found):
                     found.append(x)
     points = []
     for x in found:
-        eigen = np.linalg.eigvals(np.asarray(jac(*x), dtype=float).reshape(n, n))
-        loc = tuple(sp.Float(v) for v in x)
-        points.append((loc, tuple(sp.Float(e.real) if abs(e.imag) < 1e-14 else sp.sympify(complex(e))
-                                   for e in eigen), (sp.true if np.max(eigen.real) < 0 else sp.false,)))
+        spectrum_at = _spectrum_at(jac, normals, x, n)
+        if spectrum_at is not None:
+            points.append((tuple(sp.Float(v) if v else sp.Integer(0) for v in x), *spectrum_at))
     return points
 
 
@@ -507,7 +582,8 @@ def _analyse(model: Model, values: Mapping[str, float] | None) -> Analysis:
 
         resolved = resolve_values(model, values)
         params = {s: resolved[s] for s in model.params}
-    points = _numeric_points(model, frame, params) if numeric else tree["points"]
+    points = (_numeric_points(model, frame, values, params, tree.get("conserved", ())) if numeric
+              else tree["points"])
     if not points:
         raise ValueError(f"model {model.name}: no fixed point found at the given values")
     names = _circuit_names(model)

@@ -12,9 +12,10 @@ from user_models import POWER_LAW
 
 from derivations import analysis
 from derivations.analysis import Invasion, analyse, critical_boundaries, critical_value, stability_conditions
+from derivations.evaluate import evaluate
 from derivations.phase_diagram import phase_diagram
 from derivations.simulate import Event, simulate
-from theory.dynamics import Model
+from theory.dynamics import CROSS_ENTROPY, Model
 from theory.symbols import t
 
 # The user's file of tests/user_models.py, executed as the loader would: every symbol the model's own.
@@ -133,6 +134,38 @@ def test_numeric_fixed_points_where_sympy_cannot_solve():
     (real_root,) = [r.real for r in np.roots([1, 0, 0, 0, -1, 1]) if abs(r.imag) < 1e-12]  # another method
     assert float(point.state[x]) == pytest.approx(real_root, rel=1e-12)
     assert point.stable_when == (sp.true,) and float(point.eigenvalues[0]) == pytest.approx(1 - 5 * real_root**4)
+
+
+@pytest.mark.parametrize("values", [
+    {"q": 113, "lam": 0.005, "p": 2, "kappa": 1.2, "P_G": 1, "P_M": 2, "f": 1, "eta": 0.01},
+    {"q": 97, "lam": 0.01, "p": 3, "kappa": 1.5, "P_G": 1, "P_M": 1.5, "f": 1, "eta": 0.02},
+])
+def test_cross_entropy_interior_fixed_point_found_numerically(monkeypatch, values):
+    # SymPy cannot solve this flow (its attempt takes SOLVE_SECONDS): go straight to the numeric route, with the
+    # two balance laws g1^2 - g2^2 and m1^2 - m2^2 that put the fixed points on curves.
+    ratio = evaluate("grokking.equilibrium_ratio", **{k: values[k] for k in ("P_G", "P_M", "p", "kappa")})
+    conserved = analysis._conserved(CROSS_ENTROPY, analysis._frame(CROSS_ENTROPY))
+    monkeypatch.setattr(analysis, "_symbolic_cached", lambda model: {"failed": "skipped", "conserved": conserved})
+    result = analyse(CROSS_ENTROPY, values)
+    end = simulate(CROSS_ENTROPY, 1e8, values, n_points=3).u[:, -1]  # a long run from the initial condition
+    point = min(result.fixed_points, key=lambda fp: np.abs(np.array(list(fp.state.values()), float) - end).max())
+    g1, g2, m1, m2 = (float(point.state[s]) for s in CROSS_ENTROPY.state)
+    assert [g1, g2, m1, m2] == pytest.approx(end, rel=1e-6)
+    assert g1 * g2 / (m1 * m2) == pytest.approx(ratio, rel=1e-6)  # Varma et al. App. D, derived symbolically
+    # Stability by another route: the flow is -eta times the objective's gradient, so its Jacobian is -eta times
+    # the Hessian, here by central differences. One zero eigenvalue per balance law (along the curve of fixed
+    # points); the others negative.
+    subs = {s: values.get(s.name, v) for s, v in CROSS_ENTROPY.defaults.items()}
+    objective = sp.lambdify(CROSS_ENTROPY.state, CROSS_ENTROPY.objective.subs(CROSS_ENTROPY.intermediates).subs(subs))
+    x, h = np.array([g1, g2, m1, m2]), 1e-4
+    steps = np.eye(4) * h
+    hessian = np.array([[(objective(*(x + di + dj)) - objective(*(x + di - dj)) - objective(*(x - di + dj))
+                          + objective(*(x - di - dj))) / (4 * h * h) for dj in steps] for di in steps])
+    expected = np.sort(-values["eta"] * np.linalg.eigvalsh(hessian))
+    found = np.sort(np.array(point.eigenvalues, float))
+    assert found[-2:].tolist() == [0, 0] and np.abs(expected[-2:]).max() < 1e-7
+    assert found[:2] == pytest.approx(expected[:2], rel=1e-5) and found[1] < 0
+    assert point.stable_when == (sp.true,)
 
 
 def test_user_symbols_take_their_domains_from_assumptions():
