@@ -21,22 +21,16 @@ class ClaimError(ValueError):
 
 
 @dataclass(frozen=True)
-class Interval:
-    """One argument's range: ``[lo, hi]`` unless an end is open; sampled log-uniformly when ``log``."""
+class Interval(Domain):
+    """One argument's range: a registry :class:`Domain`, closed unless an end is said to be open, and sampled
+    log-uniformly when ``log``."""
 
-    lo: float
-    hi: float
     lo_closed: bool = True
     hi_closed: bool = True
-    integer: bool = False
     log: bool = False
 
     def __str__(self) -> str:
-        lo = "-inf" if self.lo == -math.inf else f"{self.lo:g}"
-        hi = "inf" if self.hi == math.inf else f"{self.hi:g}"
-        text = f"{'[' if self.lo_closed else '('}{lo}, {hi}{']' if self.hi_closed else ')'}"
-        kind = "integers in " if self.integer else ""
-        return f"{kind}{text}{' (log-uniform)' if self.log else ''}"
+        return f"{super().__str__()}{' (log-uniform)' if self.log else ''}"
 
     def within(self, other: Interval) -> bool:
         """Whether every point of this interval lies in ``other``."""
