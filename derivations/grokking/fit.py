@@ -82,6 +82,15 @@ def _compiled():
     return compile_expr((*THETA, *SETTINGS), exprs)
 
 
+@cache
+def _regimes():
+    """Where the model memorizes (lam below the registered ``grokking.memorizer_fit_weight_decay``) and where it
+    then generalizes (D above ``grokking.critical_data_size``), as one NumPy function of (THETA, SETTINGS)."""
+    fits = sp.StrictLessThan(lam, get("grokking.memorizer_fit_weight_decay").expr).subs(TO_MODEL)
+    above = sp.StrictGreaterThan(D, get("grokking.critical_data_size").expr).subs(TO_MODEL)
+    return compile_expr((*THETA, *SETTINGS), [fits, above])
+
+
 def log_times(theta: np.ndarray, fr: np.ndarray, wd: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, ...]:
     """Predicted log t_memorize and log t_generalize with their gradients in THETA ((5, n) each).
 
@@ -90,8 +99,9 @@ def log_times(theta: np.ndarray, fr: np.ndarray, wd: np.ndarray, rate: np.ndarra
     """
     fr, wd, rate = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (fr, wd, rate)))
     shape = np.broadcast_shapes(fr.shape, *(np.shape(p) for p in theta))  # theta may hold rows of draws
-    memorizes = np.broadcast_to(np.exp(theta[1]) * fr * wd < 1, shape)
-    grokks = memorizes & (fr > np.exp(theta[0]))
+    fits, above = _regimes()(*theta, fr, wd, rate, INIT_GENERALIZING)
+    memorizes = np.broadcast_to(fits, shape)
+    grokks = memorizes & np.broadcast_to(above, shape)
     with np.errstate(all="ignore"):  # outside a form's domain: NaN, masked below
         out = np.array([np.broadcast_to(v, shape) for v in _compiled()(*theta, fr, wd, rate, INIT_GENERALIZING)])
         k = len(THETA) + 1
