@@ -152,8 +152,9 @@ register(
     "grokking.first_integral", first_integral, [a, b, t, m0, g0, D, c_m, c_g, eta_m, eta_g, lam],
     source=TC, description="Phi(a, b, t); zero along every trajectory started at (ln m0, ln g0)",
     derivation=Derivation("flow", model="SQUARED_LOSS",
-                          note="both log-rates are affine in the shared residual: b - k a drifts at a constant "
-                               "speed, with k = (d rate_g/dm) / (d rate_m/dm) cancelling the state dependence"),
+                          note="the conserved quantity b - k a - drift t that derivations.analysis finds for the "
+                               "flow and verifies constant along it (both log-rates are affine in the shared "
+                               "residual, so k = (d rate_g/dm) / (d rate_m/dm) cancels the state dependence)"),
 )
 
 # Memorization: while g is negligible the memorizer grows logistically; time for the train margin to hit y/2.
